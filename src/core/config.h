@@ -1,0 +1,46 @@
+/*
+ * The configuration: a file of "key = value" lines, '#' comments, and for
+ * every key an environment override THROTTLECOVE_<KEY> (upper case), which is
+ * where secrets belong.  Unknown keys and bad values are errors: a typo in
+ * the file never silently does nothing.
+ */
+#ifndef TC_CONFIG_H
+#define TC_CONFIG_H
+
+struct config {
+	char	*path;
+	char	*listen;		/* unix:/path or host:port */
+	int	 listen_mode;		/* unix socket mode */
+	int	 listen_backlog;
+	int	 workers;
+	long	 max_requests;		/* recycle a worker after this many */
+	int	 shutdown_timeout;	/* seconds before SIGKILL */
+	char	*pid_file;
+	char	*pg_dsn;
+	int	 pg_connect_timeout;
+	char	*redis;			/* unix:/path or host:port */
+	int	 redis_timeout_ms;
+	char	*openapi;		/* path of openapi.json */
+	char	*migrations_dir;
+	char	*mail_transport;	/* dir | smtp */
+	char	*mail_dir;
+	char	*mail_from;
+	char	*smtp_url;
+	char	*smtp_user;
+	char	*smtp_password;
+	char	*jwt_secret;
+	char	*log_level;
+	int	 access_log;
+	int	 jobs_debug;		/* test-only job types */
+	int	 debug_routes;		/* test-only routes */
+	int	 jobs_block_ms;		/* XREADGROUP BLOCK */
+	int	 jobs_retry_base_ms;	/* first retry delay; doubles */
+	int	 jobs_max_attempts;
+	int	 session_retention_days;
+};
+
+int		 config_load(const char *, struct config *);
+void		 config_free(struct config *);
+int		 config_set(struct config *, const char *, const char *);
+
+#endif

@@ -1,0 +1,263 @@
+/*
+ * Replies returned here are freed by the arena's cleanup, so callers never
+ * call freeReplyObject themselves.
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "core/arena.h"
+#include "core/http.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/redis.h"
+
+#define RETRY_DELAY	0.25
+
+struct redis {
+	char		*addr;
+	redisContext	*c;
+	int		 timeout_ms;
+	double		 next_try;
+};
+
+/* A handle for addr ("unix:/path" or "host:port"); connects on first use. */
+struct redis *
+redis_new(const char *addr, int timeout_ms)
+{
+	struct redis	*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return (NULL);
+	if ((r->addr = strdup(addr)) == NULL) {
+		free(r);
+		return (NULL);
+	}
+	r->timeout_ms = timeout_ms;
+	return (r);
+}
+
+static void
+drop(struct redis *r)
+{
+	if (r->c != NULL) {
+		redisFree(r->c);
+		r->c = NULL;
+	}
+}
+
+/* Close and free r. */
+void
+redis_free(struct redis *r)
+{
+	if (r == NULL)
+		return;
+	drop(r);
+	free(r->addr);
+	free(r);
+}
+
+static int
+connect_now(struct redis *r)
+{
+	struct timeval	 tv;
+	char		 host[256];
+	const char	*colon;
+	int		 port;
+
+	tv.tv_sec = r->timeout_ms / 1000;
+	tv.tv_usec = (r->timeout_ms % 1000) * 1000;
+	if (strncmp(r->addr, "unix:", 5) == 0)
+		r->c = redisConnectUnixWithTimeout(r->addr + 5, tv);
+	else {
+		if ((colon = strrchr(r->addr, ':')) == NULL ||
+		    (size_t)(colon - r->addr) >= sizeof(host))
+			return (-1);
+		memcpy(host, r->addr, (size_t)(colon - r->addr));
+		host[colon - r->addr] = '\0';
+		port = atoi(colon + 1);
+		r->c = redisConnectWithTimeout(host, port, tv);
+	}
+	if (r->c == NULL || r->c->err) {
+		log_warn("redis: connect failed: %s",
+		    r->c ? r->c->errstr : "out of memory");
+		drop(r);
+		return (-1);
+	}
+	if (redisSetTimeout(r->c, tv) != REDIS_OK) {
+		drop(r);
+		return (-1);
+	}
+	log_info("redis: connected");
+	return (0);
+}
+
+static int
+ensure(struct redis *r)
+{
+	struct pollfd	 pfd;
+	double		 now;
+
+	if (r->c != NULL) {
+		pfd.fd = r->c->fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		/* an idle socket that is readable was closed by the server */
+		if (!r->c->err && poll(&pfd, 1, 0) == 0)
+			return (0);
+		log_warn("redis: connection lost");
+		drop(r);
+	}
+	now = now_monotonic();
+	if (now < r->next_try)
+		return (-1);
+	if (connect_now(r) == -1) {
+		r->next_try = now + RETRY_DELAY;
+		metrics_dep_error(DEP_REDIS);
+		return (-1);
+	}
+	return (0);
+}
+
+/* 1 if connected now (after trying to connect). */
+int
+redis_connected(struct redis *r)
+{
+	return (ensure(r) == 0);
+}
+
+static void
+free_reply(void *p)
+{
+	freeReplyObject(p);
+}
+
+static redisReply *
+finish(struct redis *r, struct arena *a, redisReply *reply)
+{
+	if (reply == NULL) {
+		log_warn("redis: %s", r->c->errstr);
+		metrics_dep_error(DEP_REDIS);
+		drop(r);
+		return (NULL);
+	}
+	arena_cleanup(a, free_reply, reply);
+	return (reply);
+}
+
+/*
+ * Run a command (hiredis format: %s and %b are parameters, never
+ * interpolated).  NULL if Redis is down; an error reply is returned as is.
+ */
+redisReply *
+redis_cmd(struct redis *r, struct arena *a, const char *fmt, ...)
+{
+	redisReply	*reply;
+	va_list		 ap;
+
+	if (ensure(r) == -1)
+		return (NULL);
+	va_start(ap, fmt);
+	reply = redisvCommand(r->c, fmt, ap);
+	va_end(ap);
+	return (finish(r, a, reply));
+}
+
+/* Run a command given as an argument vector. */
+redisReply *
+redis_argv(struct redis *r, struct arena *a, int argc, const char **argv,
+    const size_t *lens)
+{
+	if (ensure(r) == -1)
+		return (NULL);
+	return (finish(r, a, redisCommandArgv(r->c, argc, argv, lens)));
+}
+
+/*
+ * Send n commands (each without parameters beyond %s-free text) in one
+ * round trip; replies[i] gets each reply.  -1 if Redis is down.
+ */
+int
+redis_pipeline(struct redis *r, struct arena *a, int n,
+    const char *const *cmds, redisReply **replies)
+{
+	void	*p;
+	int	 i;
+
+	if (ensure(r) == -1)
+		return (-1);
+	for (i = 0; i < n; i++)
+		if (redisAppendCommand(r->c, cmds[i]) != REDIS_OK)
+			goto fail;
+	for (i = 0; i < n; i++) {
+		if (redisGetReply(r->c, &p) != REDIS_OK || p == NULL)
+			goto fail;
+		replies[i] = p;
+		arena_cleanup(a, free_reply, p);
+	}
+	return (0);
+fail:
+	log_warn("redis: pipeline: %s", r->c->errstr);
+	metrics_dep_error(DEP_REDIS);
+	drop(r);
+	return (-1);
+}
+
+/*
+ * EVALSHA sha, falling back to EVAL script when the server has not seen it
+ * (after a restart it answers NOSCRIPT).  keys and args are C strings.
+ */
+redisReply *
+redis_eval(struct redis *r, struct arena *a, const char *sha,
+    const char *script, int nkeys, const char **keys, int nargs,
+    const char **args)
+{
+	const char	**argv;
+	char		 nk[16];
+	redisReply	*reply;
+	int		 argc, i;
+
+	argc = 3 + nkeys + nargs;
+	argv = arena_calloc(a, (size_t)argc, sizeof(*argv));
+	argv[0] = "EVALSHA";
+	argv[1] = sha;
+	snprintf(nk, sizeof(nk), "%d", nkeys);
+	argv[2] = nk;
+	for (i = 0; i < nkeys; i++)
+		argv[3 + i] = keys[i];
+	for (i = 0; i < nargs; i++)
+		argv[3 + nkeys + i] = args[i];
+	reply = redis_argv(r, a, argc, argv, NULL);
+	if (reply != NULL && reply->type == REDIS_REPLY_ERROR &&
+	    strncmp(reply->str, "NOSCRIPT", 8) == 0) {
+		argv[0] = "EVAL";
+		argv[1] = script;
+		reply = redis_argv(r, a, argc, argv, NULL);
+	}
+	return (reply);
+}
+
+/* PING: 0 if Redis answered PONG, -1 otherwise. */
+int
+redis_ping(struct redis *r)
+{
+	redisReply	*reply;
+	int		 ok;
+
+	if (ensure(r) == -1)
+		return (-1);
+	if ((reply = redisCommand(r->c, "PING")) == NULL) {
+		metrics_dep_error(DEP_REDIS);
+		drop(r);
+		return (-1);
+	}
+	ok = reply->type == REDIS_REPLY_STATUS && strcmp(reply->str, "PONG") == 0;
+	freeReplyObject(reply);
+	return (ok ? 0 : -1);
+}

@@ -1,0 +1,57 @@
+/*
+ * THE route table's types.  Every row names its handler, who may call it,
+ * its rate class, its body limit and the schema of its JSON body; the
+ * router decides 404, 405 (with Allow), 413, 415, 400 invalid_json and
+ * 400 validation_failed from the table before a handler runs.
+ */
+#ifndef TC_ROUTER_H
+#define TC_ROUTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/http.h"
+
+struct schema;
+
+enum auth { AUTH_NONE, AUTH_OPTIONAL, AUTH_USER, AUTH__MAX };
+/* RATE_UNSET is a table bug (test_router catches it); RATE_NONE is a choice. */
+enum rate { RATE_UNSET, RATE_NONE, RATE_AUTH, RATE_READ, RATE_WRITE,
+	RATE_UPLOAD, RATE__MAX };
+
+#define BODY_DEFAULT_MAX	16384
+
+struct route {
+	enum method		 method;
+	const char		*path;		/* "/v1/motorcycles/{id}" */
+	int			(*fn)(struct request *);
+	enum auth		 auth;
+	enum rate		 rate;
+	int			 readonly;
+	size_t			 body_max;	/* 0: BODY_DEFAULT_MAX for writes */
+	const struct schema	*schema;	/* JSON body rules, or NULL */
+	const char		*perm;		/* permission needed, or NULL */
+	int			 debug;		/* only with debug_routes = 1 */
+};
+
+/* Steps run between matching and the handler (authentication, limits). */
+struct router_hooks {
+	int	(*auth)(struct request *);	/* 0, or -1 with a reply */
+	int	(*rate)(struct request *);
+};
+
+extern const struct route	routes[];
+extern const size_t		nroutes;
+
+int		 router_init(const struct route *, size_t,
+		    const struct router_hooks *);
+void		 router_enable_debug(int);
+void		 router_free(void);
+int		 router_match(char *, enum method, int *,
+		    const char **, size_t *, char *, size_t);
+void		 router_dispatch(struct request *);
+const char	*router_label(int);
+uint64_t	 router_hash(void);
+int		 route_id_or_problem(struct request *, size_t, int64_t *);
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * throttlecove [-c config] serve | jobs | migrate | check | task NAME
+ */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "core/config.h"
+#include "core/db.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/migrate.h"
+#include "core/router.h"
+#include "core/worker.h"
+#include "jobs/jobs.h"
+#include "ops/ops.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: throttlecove [-c config] serve | jobs | migrate | check |"
+	    " task NAME\n"
+	    "tasks: session-cleanup, outbox-relay\n");
+	exit(64);
+}
+
+static int
+setup(const struct config *cfg, const char *proc)
+{
+	enum loglevel	 lv = LV_INFO;
+
+	log_level_parse(cfg->log_level, &lv);
+	log_init(proc, lv);
+	if (router_init(routes, nroutes, NULL) == -1)
+		return (-1);
+	router_enable_debug(cfg->debug_routes);
+	if (ops_register() == -1 || jobs_register() == -1)
+		return (-1);
+	return (0);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config	 cfg;
+	const char	*path = NULL, *cmd;
+	int		 ch, rc = 1, fd, owned;
+
+	log_init("throttlecove", LV_INFO);
+	while ((ch = getopt(argc, argv, "c:h")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind >= argc)
+		usage();
+	cmd = argv[optind];
+	if (path == NULL && access(SYSCONFDIR "/throttlecove/throttlecove.conf",
+	    R_OK) == 0)
+		path = SYSCONFDIR "/throttlecove/throttlecove.conf";
+	if (config_load(path, &cfg) == -1)
+		return (78);	/* EX_CONFIG */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+
+	if (strcmp(cmd, "serve") == 0) {
+		if (setup(&cfg, "master") == -1 ||
+		    metrics_init(nroutes, router_hash()) == -1 ||
+		    ops_init(&cfg) == -1)
+			goto done;
+		if ((fd = listen_open(&cfg, &owned)) == -1)
+			goto done;
+		if (owned)
+			setenv("TC_LISTEN_OWNED", "1", 1);
+		rc = master_serve(&cfg, fd, argv);
+	} else if (strcmp(cmd, "check") == 0) {
+		rc = setup(&cfg, "check") == -1 ? 1 : 0;
+		if (rc == 0)
+			rc = ops_init(&cfg) == -1 ? 1 : 0;
+	} else if (strcmp(cmd, "jobs") == 0) {
+		if (setup(&cfg, "jobs") == 0 &&
+		    metrics_init(nroutes, router_hash()) == 0)
+			rc = jobs_run(&cfg);
+	} else if (strcmp(cmd, "migrate") == 0) {
+		log_init("migrate", LV_INFO);
+		rc = migrate_run(&cfg) == 0 ? 0 : 1;
+	} else if (strcmp(cmd, "task") == 0) {
+		if (optind + 1 >= argc)
+			usage();
+		if (setup(&cfg, "task") == 0)
+			rc = ops_task(&cfg, argv[optind + 1]);
+	} else
+		usage();
+done:
+	ops_free();
+	router_free();
+	config_free(&cfg);
+	curl_global_cleanup();
+	return (rc);
+}

@@ -1,0 +1,376 @@
+/*
+ * The process model under stress, against the real stack: rolling reloads
+ * under load, a worker killed mid-request, PostgreSQL and Redis stopped and
+ * started again, the application stopped behind nginx.  The tests change
+ * the stack, so they run in order and each puts it back as it found it.
+ */
+#include <dirent.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+#include <json-c/json.h>
+
+#include "itest.h"
+
+#define CLIENTS		4
+
+struct load {
+	pthread_t	 t;
+	volatile int	*stop;
+	int		 ok;
+	int		 failed;
+	long		 last_bad;
+	long		 pids[64];
+	int		 npids;
+};
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static long
+master_pid(void)
+{
+	char	*path = stack_path("run/throttlecove.pid");
+	FILE	*f = fopen(path, "r");
+	long	 pid = -1;
+
+	free(path);
+	if (f != NULL) {
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = -1;
+		fclose(f);
+	}
+	return (pid);
+}
+
+/* The children of the master (the workers), up to max. */
+static int
+workers_of(long master, long *out, int max)
+{
+	DIR		*d = opendir("/proc");
+	struct dirent	*de;
+	char		 path[64], buf[512], *p;
+	FILE		*f;
+	long		 ppid;
+	int		 n = 0;
+
+	while (d != NULL && (de = readdir(d)) != NULL && n < max) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(buf, sizeof(buf), f) != NULL &&
+		    (p = strrchr(buf, ')')) != NULL &&
+		    sscanf(p + 2, "%*c %ld", &ppid) == 1 && ppid == master)
+			out[n++] = atol(de->d_name);
+		fclose(f);
+	}
+	if (d != NULL)
+		closedir(d);
+	return (n);
+}
+
+static void *
+load_loop(void *arg)
+{
+	struct load		*l = arg;
+	struct resp		 r;
+	struct json_object	*o, *v;
+	long			 pid;
+	int			 i, k = 0;
+
+	while (!*l->stop) {
+		/* alternate a slow and a fast request */
+		if (http_get(k++ % 2 ? "/v1/_debug/sleep?ms=30" : "/health",
+		    &r) == 0 && r.status == 200) {
+			l->ok++;
+			if ((o = json_tokener_parse(r.body)) != NULL &&
+			    json_object_object_get_ex(o, "pid", &v)) {
+				pid = json_object_get_int64(v);
+				for (i = 0; i < l->npids; i++)
+					if (l->pids[i] == pid)
+						break;
+				if (i == l->npids && l->npids < 64)
+					l->pids[l->npids++] = pid;
+			}
+			json_object_put(o);
+		} else {
+			l->failed++;
+			l->last_bad = r.status;
+		}
+		resp_free(&r);
+	}
+	return (NULL);
+}
+
+static void
+test_reload_under_load_loses_nothing(void **state)
+{
+	struct load	 l[CLIENTS];
+	volatile int	 stop = 0;
+	long		 before[16], after[16];
+	int		 i, j, nb, na, ok = 0, failed = 0, pids = 0, common = 0;
+	long		 master = master_pid();
+
+	(void)state;
+	assert_true(master > 0);
+	nb = workers_of(master, before, 16);
+	assert_true(nb >= 1);
+	memset(l, 0, sizeof(l));
+	for (i = 0; i < CLIENTS; i++) {
+		l[i].stop = &stop;
+		assert_int_equal(pthread_create(&l[i].t, NULL, load_loop,
+		    &l[i]), 0);
+	}
+	sleep_ms(300);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(stack_ctl("app-reload"), 0);
+		sleep_ms(700);
+	}
+	sleep_ms(300);
+	stop = 1;
+	for (i = 0; i < CLIENTS; i++) {
+		pthread_join(l[i].t, NULL);
+		ok += l[i].ok;
+		failed += l[i].failed;
+		pids += l[i].npids;
+		if (l[i].failed)
+			fprintf(stderr, "# client %d: %d failed, last status "
+			    "%ld\n", i, l[i].failed, l[i].last_bad);
+	}
+	fprintf(stderr, "# reload under load: %d ok, %d failed\n", ok, failed);
+	assert_int_equal(failed, 0);
+	assert_true(ok > 50);
+	/* the same master, all workers new */
+	assert_int_equal(master_pid(), master);
+	na = workers_of(master, after, 16);
+	assert_int_equal(na, nb);
+	for (i = 0; i < na; i++)
+		for (j = 0; j < nb; j++)
+			if (after[i] == before[j])
+				common++;
+	assert_int_equal(common, 0);
+	assert_true(pids > CLIENTS);	/* answers came from several workers */
+}
+
+/* The syscall a process is blocked in (/proc/PID/syscall), or -1. */
+static long
+blocked_in(long pid)
+{
+	char	 path[64];
+	FILE	*f;
+	long	 nr = -1;
+
+	snprintf(path, sizeof(path), "/proc/%ld/syscall", pid);
+	if ((f = fopen(path, "r")) != NULL) {
+		if (fscanf(f, "%ld", &nr) != 1)
+			nr = -1;
+		fclose(f);
+	}
+	return (nr);
+}
+
+struct slow {
+	pthread_t	 t;
+	struct resp	 r;
+};
+
+static void *
+slow_request(void *arg)
+{
+	struct slow	*s = arg;
+
+	http_get("/v1/_debug/sleep?ms=3000", &s->r);
+	return (NULL);
+}
+
+static void
+test_kill9_busy_worker_is_respawned(void **state)
+{
+	struct slow	 s;
+	struct resp	 r;
+	long		 master = master_pid(), w[16], busy = -1, after[16];
+	int		 n, i, tries, bad = 0;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(pthread_create(&s.t, NULL, slow_request, &s), 0);
+	/* find the worker sleeping in our request (clock_nanosleep / nanosleep) */
+	for (tries = 0; tries < 40 && busy < 0; tries++) {
+		sleep_ms(50);
+		n = workers_of(master, w, 16);
+		for (i = 0; i < n; i++) {
+			long	 nr = blocked_in(w[i]);
+
+			if (nr == 230 || nr == 35)
+				busy = w[i];
+		}
+	}
+	assert_true(busy > 0);
+	assert_int_equal(kill((pid_t)busy, SIGKILL), 0);
+	pthread_join(s.t, NULL);
+	/* that one request is lost: nginx answers 502 in the contract format */
+	assert_int_equal(s.r.status, 502);
+	resp_free(&s.r);
+
+	for (i = 0; i < 100; i++) {
+		if (http_get("/health", &r) != 0 || r.status != 200)
+			bad++;
+		resp_free(&r);
+	}
+	assert_int_equal(bad, 0);
+	/* the pool is whole again, without the dead one */
+	for (tries = 0; tries < 50; tries++) {
+		n = workers_of(master, after, 16);
+		if (n == 2)
+			break;
+		sleep_ms(100);
+	}
+	assert_int_equal(n, 2);
+	for (i = 0; i < n; i++)
+		assert_true(after[i] != busy);
+	assert_int_equal(http_get("/metrics", &r), 0);
+	assert_null(strstr(r.body,
+	    "throttlecove_worker_restarts_total 0\n"));
+	resp_free(&r);
+}
+
+static const char *
+ready_status(struct resp *r)
+{
+	static char		 s[32];
+	struct json_object	*o, *v;
+
+	s[0] = '\0';
+	if ((o = json_tokener_parse(r->body)) != NULL &&
+	    json_object_object_get_ex(o, "status", &v))
+		snprintf(s, sizeof(s), "%s", json_object_get_string(v));
+	json_object_put(o);
+	return (s);
+}
+
+static void
+test_postgres_down_then_back(void **state)
+{
+	struct resp	 r;
+	char		 h[64];
+	int		 i;
+
+	(void)state;
+	assert_int_equal(stack_ctl("pg-stop"), 0);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(http_get("/health/ready", &r), 0);
+		assert_int_equal(r.status, 503);
+		assert_string_equal(ready_status(&r), "unavailable");
+		assert_non_null(resp_header(&r, "Retry-After", h, sizeof(h)));
+		/* fast: no hang waiting on a dead server */
+		assert_true(r.secs < 3.0);
+		resp_free(&r);
+	}
+	/* what needs no database keeps working */
+	assert_int_equal(http_get("/health", &r), 0);
+	assert_int_equal(r.status, 200);
+	resp_free(&r);
+
+	assert_int_equal(stack_ctl("pg-start"), 0);
+	/* no restart of the application: the workers reconnect */
+	assert_int_equal(wait_http_ok("/health/ready", 20), 0);
+	for (i = 0; i < 20; i++) {
+		assert_int_equal(http_get("/health/ready", &r), 0);
+		assert_int_equal(r.status, 200);
+		assert_string_equal(ready_status(&r), "ok");
+		resp_free(&r);
+	}
+}
+
+static void
+test_redis_down_then_back(void **state)
+{
+	struct resp	 r;
+	int		 i, ok = 0;
+
+	(void)state;
+	assert_int_equal(stack_ctl("redis-stop"), 0);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(http_get("/health/ready", &r), 0);
+		assert_int_equal(r.status, 200);
+		assert_string_equal(ready_status(&r), "degraded");
+		assert_true(r.secs < 3.0);
+		resp_free(&r);
+	}
+	assert_int_equal(http_get("/metrics", &r), 0);
+	assert_int_equal(r.status, 200);
+	resp_free(&r);
+
+	assert_int_equal(stack_ctl("redis-start"), 0);
+	for (i = 0; i < 100 && ok < 10; i++) {
+		assert_int_equal(http_get("/health/ready", &r), 0);
+		if (r.status == 200 && strcmp(ready_status(&r), "ok") == 0)
+			ok++;
+		else
+			ok = 0;
+		resp_free(&r);
+		sleep_ms(100);
+	}
+	assert_int_equal(ok, 10);
+}
+
+static void
+test_app_down_gives_problem_502_then_back(void **state)
+{
+	struct resp	 r;
+	char		 h[128];
+
+	(void)state;
+	assert_int_equal(stack_ctl("app-stop"), 0);
+	/* graceful stop: the socket is gone */
+	{
+		char	*sock = stack_path("run/fcgi.sock");
+
+		assert_int_not_equal(access(sock, F_OK), 0);
+		free(sock);
+	}
+	assert_int_equal(http_get("/health", &r), 0);
+	assert_true(r.status == 502 || r.status == 503);
+	assert_non_null(resp_header(&r, "Content-Type", h, sizeof(h)));
+	assert_string_equal(h, "application/problem+json");
+	assert_non_null(resp_header(&r, "X-Request-Id", h, sizeof(h)));
+	resp_free(&r);
+	assert_int_equal(stack_ctl("app-start"), 0);
+	assert_int_equal(wait_http_ok("/health", 20), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reload_under_load_loses_nothing),
+		cmocka_unit_test(test_kill9_busy_worker_is_respawned),
+		cmocka_unit_test(test_postgres_down_then_back),
+		cmocka_unit_test(test_redis_down_then_back),
+		cmocka_unit_test(test_app_down_gives_problem_502_then_back),
+	};
+	int	 rc;
+
+	itest_init();
+	rc = cmocka_run_group_tests_name("resilience", tests, NULL, NULL);
+	curl_global_cleanup();
+	return (rc);
+}
