@@ -168,8 +168,8 @@ router_match(char *path, enum method m, int *idx, const char **param,
 
 	if (allow != NULL && alen > 0)
 		allow[0] = '\0';
-	if (path[0] != '/')
-		return (-1);
+	if (path[0] != '/' || (path[1] != '\0' && path[strlen(path) - 1] == '/'))
+		return (-1);	/* no trailing slash: one URL per resource */
 	for (p = path + 1; *p != '\0'; p = e) {
 		if (n == MAX_SEGS)
 			return (-1);

@@ -36,6 +36,43 @@ add(struct verr *e, const char *field, const char *msg)
 	e->n++;
 }
 
+/*
+ * json-c's strict mode still takes 'single-quoted' strings and the words
+ * Infinity and NaN.  Before parsing, refuse a quote outside a string and
+ * any bare word but true, false and null (an exponent's e aside).
+ */
+static int
+plain_json(const char *s, size_t len)
+{
+	size_t	 i, j;
+	int	 in = 0;
+
+	for (i = 0; i < len; i++) {
+		if (in) {
+			if (s[i] == '\\')
+				i++;
+			else if (s[i] == '"')
+				in = 0;
+		} else if (s[i] == '"')
+			in = 1;
+		else if (s[i] == '\'')
+			return (0);
+		else if (isalpha((unsigned char)s[i])) {
+			if ((s[i] == 'e' || s[i] == 'E') && i > 0 &&
+			    (isdigit((unsigned char)s[i - 1]) || s[i - 1] == '.'))
+				continue;
+			for (j = i; j < len && isalpha((unsigned char)s[j]); j++)
+				;
+			if (!((j - i == 4 && memcmp(s + i, "true", 4) == 0) ||
+			    (j - i == 5 && memcmp(s + i, "false", 5) == 0) ||
+			    (j - i == 4 && memcmp(s + i, "null", 4) == 0)))
+				return (0);
+			i = j - 1;
+		}
+	}
+	return (1);
+}
+
 /* Parse text as one JSON value: UTF-8 checked, nothing after it; or NULL. */
 struct json_object *
 json_parse_strict(const char *s, size_t len)
@@ -43,7 +80,7 @@ json_parse_strict(const char *s, size_t len)
 	struct json_tokener	*tok;
 	struct json_object	*o;
 
-	if (len == 0 || len > INT32_MAX)
+	if (len == 0 || len > INT32_MAX || !plain_json(s, len))
 		return (NULL);
 	if ((tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH)) == NULL)
 		return (NULL);
@@ -114,14 +151,20 @@ date_ok(int y, int m, int d)
 	return (d <= max);
 }
 
+static int
+date_prefix(const char *s)
+{
+	if (!digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) ||
+	    s[7] != '-' || !digits(s + 8, 2))
+		return (0);
+	return (date_ok(num(s, 4), num(s + 5, 2), num(s + 8, 2)));
+}
+
 /* 1 if s is YYYY-MM-DD naming a real day. */
 int
 valid_date(const char *s)
 {
-	if (strlen(s) != 10 || !digits(s, 4) || s[4] != '-' ||
-	    !digits(s + 5, 2) || s[7] != '-' || !digits(s + 8, 2))
-		return (0);
-	return (date_ok(num(s, 4), num(s + 5, 2), num(s + 8, 2)));
+	return (strlen(s) == 10 && date_prefix(s));
 }
 
 /* 1 if s is an RFC 3339 date-time with Z or a numeric offset. */
@@ -130,7 +173,7 @@ valid_timestamp(const char *s)
 {
 	const char	*p;
 
-	if (strlen(s) < 20 || !valid_date(s) ||
+	if (strlen(s) < 20 || !date_prefix(s) ||
 	    (s[10] != 'T' && s[10] != 't' && s[10] != ' '))
 		return (0);
 	p = s + 11;

@@ -65,7 +65,7 @@ workers_of(long master, long *out, int max)
 {
 	DIR		*d = opendir("/proc");
 	struct dirent	*de;
-	char		 path[64], buf[512], *p;
+	char		 path[300], buf[512], *p;
 	FILE		*f;
 	long		 ppid;
 	int		 n = 0;

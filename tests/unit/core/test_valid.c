@@ -181,7 +181,22 @@ test_strict_parser(void **state)
 	assert_null(json_parse_strict("{'a':1}", 7));
 	assert_null(json_parse_strict("\"\xc3\x28\"", 4));	/* bad UTF-8 */
 	assert_null(json_parse_strict("{\"a\":1,}", 8));
-	o = json_parse_strict(" {\"a\":[1,2.5,\"\xc3\xa9\"]} ", 22);
+	assert_null(json_parse_strict("[1,]", 4));
+	assert_null(json_parse_strict("NaN", 3));
+	assert_null(json_parse_strict("[Infinity]", 10));
+	assert_null(json_parse_strict("[-Infinity]", 11));
+	assert_null(json_parse_strict("[nan]", 5));
+	assert_null(json_parse_strict("[True]", 6));
+	o = json_parse_strict("[true,false,null,1e5,2.5E-3]", 28);
+	assert_non_null(o);
+	json_object_put(o);
+	assert_null(json_parse_strict("{\"a\":1 /* c */}", 16));
+	assert_null(json_parse_strict("{a:1}", 5));
+	assert_null(json_parse_strict("[01]", 4));
+	o = json_parse_strict("[\"it's\",\"a \\\"q\\\" b\"]", 20);
+	assert_non_null(o);
+	json_object_put(o);
+	o = json_parse_strict(" {\"a\":[1,2.5,\"\xc3\xa9\"]} ", 20);
 	assert_non_null(o);
 	json_object_put(o);
 }
