@@ -39,6 +39,7 @@ struct db {
 	PGconn		*conn;
 	double		 next_try;
 	int		 timeout;
+	int		 down;	/* an outage was logged */
 };
 
 /* Add a module's statement table; ids must equal their index. */
@@ -161,8 +162,11 @@ connect_now(struct db *db)
 	vals[3] = NULL;
 	db->conn = PQconnectdbParams(keys, vals, 1);
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
-		log_warn("postgres: connect failed: %s", db->conn ?
-		    PQerrorMessage(db->conn) : "out of memory");
+		/* once per outage, not once per attempt */
+		if (!db->down)
+			log_warn("postgres: connect failed: %s", db->conn ?
+			    PQerrorMessage(db->conn) : "out of memory");
+		db->down = 1;
 		drop(db);
 		return (-1);
 	}
@@ -171,7 +175,8 @@ connect_now(struct db *db)
 		drop(db);
 		return (-1);
 	}
-	log_info("postgres: connected");
+	log_info("postgres: %s", db->down ? "reconnected" : "connected");
+	db->down = 0;
 	return (0);
 }
 

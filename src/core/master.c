@@ -452,6 +452,14 @@ master_serve(const struct config *cfg, int fd, char **argv)
 	    sd_listen_fds(0) <= 0 && !reloaded)
 		owned = 1;
 
+	/*
+	 * A signal inherited as ignored (nohup) is discarded even while
+	 * blocked: restore the defaults before sigtimedwait() waits for them.
+	 */
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGHUP);

@@ -25,6 +25,7 @@ struct redis {
 	redisContext	*c;
 	int		 timeout_ms;
 	double		 next_try;
+	int		 down;	/* an outage was logged */
 };
 
 /* A handle for addr ("unix:/path" or "host:port"); connects on first use. */
@@ -85,8 +86,11 @@ connect_now(struct redis *r)
 		r->c = redisConnectWithTimeout(host, port, tv);
 	}
 	if (r->c == NULL || r->c->err) {
-		log_warn("redis: connect failed: %s",
-		    r->c ? r->c->errstr : "out of memory");
+		/* once per outage, not once per attempt */
+		if (!r->down)
+			log_warn("redis: connect failed: %s",
+			    r->c ? r->c->errstr : "out of memory");
+		r->down = 1;
 		drop(r);
 		return (-1);
 	}
@@ -94,7 +98,8 @@ connect_now(struct redis *r)
 		drop(r);
 		return (-1);
 	}
-	log_info("redis: connected");
+	log_info("redis: %s", r->down ? "reconnected" : "connected");
+	r->down = 0;
 	return (0);
 }
 

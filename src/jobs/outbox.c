@@ -24,9 +24,12 @@
  * stream with "unknown type" noise, and leaving them unrelayed would make
  * every relay scan walk over a growing heap of them.
  *
- * A job's payload is the row's payload (an object) merged with
- * {"outbox_id":id,"aggregate":..,"aggregate_id":..}, rendered by
- * PostgreSQL; outbox_id lets a handler recognise a duplicate.
+ * A job's payload is the row's payload (an object; anything else is
+ * wrapped as {"payload":...}) merged with {"outbox_id":id,"aggregate":..,
+ * "aggregate_id":..}, rendered by PostgreSQL; outbox_id lets a handler
+ * recognise a duplicate.  A row that cannot become a job (a payload over
+ * JOBS_PAYLOAD_MAX) is logged and marked relayed: retrying it could only
+ * block every row behind it.
  */
 #include "autoconfig.h"
 
@@ -51,8 +54,9 @@ enum { SQL_OUTBOX_PICK, SQL_OUTBOX_MARK, SQL_OUTBOX__MAX };
 static const struct stmt stmts[] = {
 	/* jobs_outbox_pick: relay(); the oldest unrelayed rows, locked. */
 	{ SQL_OUTBOX_PICK, "jobs_outbox_pick", 1,
-	  "SELECT id, topic, (payload || jsonb_build_object("
-	  "'outbox_id', id, 'aggregate', aggregate,"
+	  "SELECT id, topic, (CASE jsonb_typeof(payload) WHEN 'object'"
+	  " THEN payload ELSE jsonb_build_object('payload', payload) END"
+	  " || jsonb_build_object('outbox_id', id, 'aggregate', aggregate,"
 	  " 'aggregate_id', aggregate_id))::text"
 	  " FROM outbox WHERE relayed_at IS NULL"
 	  " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED" },
@@ -137,9 +141,15 @@ relay_batch(struct worker *w, int *n)
 			    PQgetvalue(res, i, 1));
 			continue;
 		}
+		if (jobs_json_object(w->a, PQgetvalue(res, i, 2)) == NULL) {
+			log_err("outbox %s: payload unusable (over %d bytes?); "
+			    "marked relayed without a job",
+			    PQgetvalue(res, i, 0), JOBS_PAYLOAD_MAX);
+			continue;
+		}
 		if (jobs_enqueue(w->redis, w->a, type,
 		    PQgetvalue(res, i, 2)) == -1)
-			goto done;
+			goto done;	/* Redis: try the batch again later */
 		queued++;
 	}
 	buf_putc(&ids, '}');

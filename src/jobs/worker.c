@@ -32,11 +32,11 @@
  * While the outbox relay fails (PostgreSQL down), it is retried with the
  * same back-off and the jobs keep running.  SIGTERM or SIGINT: the job in
  * hand finishes, the rest of the batch goes back onto the stream at once
- * (nobody has to wait CLAIM_IDLE_MS for it), exit 0.
+ * (nobody has to wait CLAIM_IDLE_MS for it), the worker leaves the group,
+ * exit 0.
  */
 #include "autoconfig.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdint.h>
@@ -52,7 +52,6 @@
 
 #include "core/arena.h"
 #include "core/config.h"
-#include "core/db.h"
 #include "core/log.h"
 #include "core/redis.h"
 #include "core/worker.h"
@@ -635,6 +634,25 @@ relay(struct jw *s)
 	s->next_relay = n >= OUTBOX_RELAY_MAX ? now : now + RELAY_EVERY_MS;
 }
 
+/*
+ * Leave the group on a clean exit, so consumers do not pile up with every
+ * restart; only with nothing pending, as DELCONSUMER drops what is.
+ */
+static void
+leave_group(struct jw *s)
+{
+	redisReply	*r;
+
+	arena_reset(s->w.a);
+	r = redis_cmd(s->w.redis, s->w.a, "XPENDING %s %s - + 1 %s",
+	    JOBS_STREAM, JOBS_GROUP, s->me);
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 0)
+		(void)redis_cmd(s->w.redis, s->w.a,
+		    "XGROUP DELCONSUMER %s %s %s", JOBS_STREAM, JOBS_GROUP,
+		    s->me);
+	arena_reset(s->w.a);
+}
+
 static void
 signals(void)
 {
@@ -714,6 +732,7 @@ jobs_run(const struct config *cfg)
 		relay(&s);
 	}
 	sd_notify(0, "STOPPING=1");
+	leave_group(&s);
 	log_info("job worker %s stopped", s.me);
 	arena_free(s.ja);
 	worker_close(&s.w);
