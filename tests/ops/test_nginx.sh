@@ -202,7 +202,7 @@ if [ $? -eq 0 ]; then
 	check "HTTPS, app down: 502 problem+json" is_problem 502
 	check "HTTPS: security headers and X-Request-Id on nginx's own error" has_security_headers
 	check "HTTPS: HSTS" eval '[ -n "$(header strict-transport-security)" ]'
-	check "HTTPS: no Retry-After on 502" eval '[ -z "$(header retry-after)" ]'
+	check "HTTPS: 502 says service_unavailable with Retry-After" eval '[ "$(header retry-after)" = 5 ] && grep -q "\"code\":\"service_unavailable\"" "$T/r.body"'
 
 	resp POST "$S/v1/anything" --http1.1 -H 'Content-Type: application/json' -d '{}'
 	check "POST, app down: 502 problem+json (HTTP/1.1)" is_problem 502

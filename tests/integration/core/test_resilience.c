@@ -187,6 +187,182 @@ blocked_in(long pid)
 	return (nr);
 }
 
+
+/* Append line to the stack's config (NULL: restore the saved original). */
+static void
+conf_edit(const char *line)
+{
+	static char	*saved;
+	static size_t	 savedlen;
+	FILE		*f;
+
+	if (line != NULL && saved == NULL) {
+		f = fopen(stack_conf(), "r");
+		assert_non_null(f);
+		saved = malloc(65536);
+		savedlen = fread(saved, 1, 65536, f);
+		fclose(f);
+	}
+	if (line == NULL) {
+		if (saved == NULL)
+			return;
+		f = fopen(stack_conf(), "w");
+		assert_non_null(f);
+		fwrite(saved, 1, savedlen, f);
+		fclose(f);
+		free(saved);
+		saved = NULL;
+		return;
+	}
+	f = fopen(stack_conf(), "a");
+	assert_non_null(f);
+	fprintf(f, "%s\n", line);
+	fclose(f);
+}
+
+/* Wait until the master has n workers; 0 if it did within secs. */
+static int
+wait_workers(long master, int n, double secs)
+{
+	long	 w[32];
+	int	 i;
+
+	for (i = 0; i < (int)(secs * 10); i++) {
+		if (workers_of(master, w, 32) == n)
+			return (0);
+		sleep_ms(100);
+	}
+	return (-1);
+}
+
+static void
+test_reload_rereads_config(void **state)
+{
+	long	 master = master_pid();
+
+	(void)state;
+	conf_edit("workers = 3");
+	assert_int_equal(stack_ctl("app-reload"), 0);
+	assert_int_equal(wait_workers(master, 3, 15), 0);
+	assert_int_equal(wait_http_ok("/health", 10), 0);
+	conf_edit(NULL);
+	assert_int_equal(stack_ctl("app-reload"), 0);
+	assert_int_equal(wait_workers(master, 2, 15), 0);
+	assert_int_equal(master_pid(), master);
+}
+
+static void
+test_reload_with_bad_config_is_refused(void **state)
+{
+	long	 master = master_pid(), before[16], after[16];
+	int	 nb, na, i;
+
+	(void)state;
+	nb = workers_of(master, before, 16);
+	conf_edit("workers = many");
+	assert_int_equal(stack_ctl("app-reload"), 0);
+	sleep_ms(1500);
+	/* still serving, with the very same workers */
+	assert_int_equal(wait_http_ok("/health", 5), 0);
+	na = workers_of(master, after, 16);
+	assert_int_equal(na, nb);
+	for (i = 0; i < na; i++)
+		assert_true(after[i] == before[0] || after[i] == before[1]);
+	conf_edit(NULL);
+}
+
+static void
+test_reload_picks_up_new_binary(void **state)
+{
+	char	 bin[1024], tmp[1100], line[1024], cmd[2400], exe[1200];
+	char	 path[64];
+	char	*envf = stack_path("stack.env");
+	long	 master = master_pid();
+	FILE	*f;
+	ssize_t	 n;
+	int	 i, fresh = 0;
+
+	(void)state;
+	bin[0] = '\0';
+	f = fopen(envf, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "TC_BIN=", 7) == 0) {
+			snprintf(bin, sizeof(bin), "%s", line + 7);
+			bin[strcspn(bin, "\n")] = '\0';
+		}
+	fclose(f);
+	free(envf);
+	assert_true(bin[0] == '/');
+	/* install a new file over the binary, the way a package upgrade does */
+	snprintf(tmp, sizeof(tmp), "%s.new", bin);
+	snprintf(cmd, sizeof(cmd), "cp -p '%s' '%s' && mv -f '%s' '%s'", bin,
+	    tmp, tmp, bin);
+	assert_int_equal(system(cmd), 0);
+	snprintf(path, sizeof(path), "/proc/%ld/exe", master);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	assert_true(n > 0);
+	exe[n] = '\0';
+	assert_non_null(strstr(exe, "(deleted)"));	/* runs the old file */
+	assert_int_equal(stack_ctl("app-reload"), 0);
+	for (i = 0; i < 100 && !fresh; i++) {
+		sleep_ms(100);
+		n = readlink(path, exe, sizeof(exe) - 1);
+		if (n > 0) {
+			exe[n] = '\0';
+			fresh = strstr(exe, "(deleted)") == NULL;
+		}
+	}
+	assert_true(fresh);
+	assert_string_equal(exe, bin);
+	assert_int_equal(master_pid(), master);
+	assert_int_equal(wait_workers(master, 2, 15), 0);
+	assert_int_equal(wait_http_ok("/health", 10), 0);
+}
+
+static void
+test_workers_recycled_after_max_requests(void **state)
+{
+	struct resp		 r;
+	struct json_object	*o, *v;
+	long			 pids[64], master = master_pid();
+	int			 npids = 0, i, j, bad = 0;
+
+	(void)state;
+	conf_edit("max_requests = 25");
+	assert_int_equal(stack_ctl("app-reload"), 0);
+	assert_int_equal(wait_workers(master, 2, 15), 0);
+	sleep_ms(500);
+	for (i = 0; i < 200; i++) {
+		if (http_get("/v1/_debug/sleep?ms=0", &r) != 0 ||
+		    r.status != 200) {
+			bad++;
+			resp_free(&r);
+			continue;
+		}
+		if ((o = json_tokener_parse(r.body)) != NULL &&
+		    json_object_object_get_ex(o, "pid", &v)) {
+			for (j = 0; j < npids; j++)
+				if (pids[j] == json_object_get_int64(v))
+					break;
+			if (j == npids && npids < 64)
+				pids[npids++] = json_object_get_int64(v);
+		}
+		json_object_put(o);
+		resp_free(&r);
+	}
+	assert_int_equal(bad, 0);
+	/* 200 requests at 25 a worker: at least 8 workers served them */
+	assert_true(npids >= 8);
+	assert_int_equal(http_get("/metrics", &r), 0);
+	assert_null(strstr(r.body,
+	    "throttlecove_worker_exits_total{reason=\"recycled\"} 0\n"));
+	resp_free(&r);
+	conf_edit(NULL);
+	assert_int_equal(stack_ctl("app-reload"), 0);
+	assert_int_equal(wait_workers(master, 2, 15), 0);
+}
+
 struct slow {
 	pthread_t	 t;
 	struct resp	 r;
@@ -352,6 +528,8 @@ test_app_down_gives_problem_502_then_back(void **state)
 	assert_non_null(resp_header(&r, "Content-Type", h, sizeof(h)));
 	assert_string_equal(h, "application/problem+json");
 	assert_non_null(resp_header(&r, "X-Request-Id", h, sizeof(h)));
+	assert_non_null(resp_header(&r, "Retry-After", h, sizeof(h)));
+	assert_non_null(strstr(r.body, "\"code\":\"service_unavailable\""));
 	resp_free(&r);
 	assert_int_equal(stack_ctl("app-start"), 0);
 	assert_int_equal(wait_http_ok("/health", 20), 0);
@@ -362,6 +540,10 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reload_under_load_loses_nothing),
+		cmocka_unit_test(test_reload_rereads_config),
+		cmocka_unit_test(test_reload_with_bad_config_is_refused),
+		cmocka_unit_test(test_reload_picks_up_new_binary),
+		cmocka_unit_test(test_workers_recycled_after_max_requests),
 		cmocka_unit_test(test_kill9_busy_worker_is_respawned),
 		cmocka_unit_test(test_postgres_down_then_back),
 		cmocka_unit_test(test_redis_down_then_back),

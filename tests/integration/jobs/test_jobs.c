@@ -543,6 +543,42 @@ test_outbox_unmapped_topic_marked_relayed(void **state)
 	free(payload);
 }
 
+/*
+ * A "mail" row whose payload is no object becomes a dead letter and
+ * does not hold up the rows behind it.
+ */
+static void
+test_outbox_bad_payload_does_not_block(void **state)
+{
+	char		 m[64], to[128], bad[128], *payload, *id1, *id2, *mail;
+	char		*path = NULL;
+	struct dead	 d;
+
+	(void)state;
+	marker(m, sizeof(m));
+	snprintf(bad, sizeof(bad), "[\"bad-%s\"]", m);
+	id1 = outbox_insert("mail", bad);
+	snprintf(to, sizeof(to), "after-%s@example.org", m);
+	payload = json_payload("to", to, "subject", "Behind a bad row",
+	    "text", "t");
+	id2 = outbox_insert("mail", payload);
+	assert_true(wait_relayed(id2));
+	assert_true(outbox_relayed(id1));
+	mail = wait_mail(to, &path);
+	assert_non_null(mail);
+	assert_true(wait_dead(m, &d));
+	assert_string_equal(d.type, "mail");
+	assert_int_equal(d.attempts, 1);
+	unlink(path);
+	free(path);
+	free(mail);
+	outbox_delete(id1);
+	outbox_delete(id2);
+	free(id1);
+	free(id2);
+	free(payload);
+}
+
 /* (e) CR LF in the subject: refused up front, dead-lettered, no mail. */
 static void
 test_mail_header_injection_refused(void **state)
@@ -612,7 +648,7 @@ wait_count(const char *key, long long want, const char *field,
 static void
 test_sigterm_finishes_job_and_releases_batch(void **state)
 {
-	char		 m[64], key[96], xadd[256];
+	char		 m[64], key[96], xadd[256], me[32], *path, *pidtext;
 	const char	*cmds[5];
 	redisReply	*rep[5], *r;
 	long long	 done0;
@@ -635,6 +671,12 @@ test_sigterm_finishes_job_and_releases_batch(void **state)
 	arena_reset(w.a);
 	assert_true(wait_count(key, 1, NULL, 0));	/* the first started */
 
+	path = stack_path("run/jobs.pid");
+	pidtext = slurp(path, NULL);
+	assert_non_null(pidtext);
+	snprintf(me, sizeof(me), ":%ld", strtol(pidtext, NULL, 10));
+	free(pidtext);
+	free(path);
 	t0 = now_s();
 	assert_int_equal(stack_ctl("jobs-stop"), 0);
 	assert_true(now_s() - t0 < 5.0);
@@ -645,6 +687,12 @@ test_sigterm_finishes_job_and_releases_batch(void **state)
 	assert_int_equal(r->element[0]->integer, 0);	/* none stuck */
 	r = redis_cmd(w.redis, w.a, "XLEN %s", JOBS_STREAM);
 	assert_true(r->integer >= 2);			/* back in line */
+	/* and it left the group */
+	r = redis_cmd(w.redis, w.a, "XINFO CONSUMERS %s %s", JOBS_STREAM,
+	    JOBS_GROUP);
+	assert_non_null(r);
+	for (i = 0; i < (int)r->elements; i++)
+		assert_null(strstr(r->element[i]->element[1]->str, me));
 	arena_reset(w.a);
 	assert_true(log_count("stopped") >= 1);
 
@@ -759,6 +807,7 @@ main(void)
 		cmocka_unit_test(test_mail_job_writes_eml),
 		cmocka_unit_test(test_outbox_mail_relayed),
 		cmocka_unit_test(test_outbox_unmapped_topic_marked_relayed),
+		cmocka_unit_test(test_outbox_bad_payload_does_not_block),
 		cmocka_unit_test(test_mail_header_injection_refused),
 		/* these restart parts of the stack */
 		cmocka_unit_test(test_sigterm_finishes_job_and_releases_batch),
