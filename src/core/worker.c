@@ -5,8 +5,10 @@
  *
  * SIGTERM sets a flag and, because FCGI_FAIL_ACCEPT_ON_INTR is set and the
  * handler is installed without SA_RESTART, interrupts a waiting accept().
- * A request being served is finished first.  If the signal lands between
- * the flag check and accept(), the master sends it again a second later.
+ * While a request is served SIGTERM is blocked, so it cannot cut a system
+ * call of the handler short; it is delivered when the request is done.  If
+ * it lands between the flag check and accept(), the master sends it again
+ * a second later.
  */
 #include "autoconfig.h"
 
@@ -89,6 +91,7 @@ int
 worker_run(const struct config *cfg, int fd)
 {
 	struct sigaction	 sa;
+	sigset_t		 term;
 	struct worker		 w;
 	FCGX_Request		 fr;
 	long			 served = 0;
@@ -117,7 +120,13 @@ worker_run(const struct config *cfg, int fd)
 		worker_close(&w);
 		return (2);
 	}
-	while (!stopping) {
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigaddset(&term, SIGINT);
+	for (;;) {
+		sigprocmask(SIG_UNBLOCK, &term, NULL);	/* a pending one lands */
+		if (stopping)
+			break;
 		if (FCGX_Accept_r(&fr) < 0) {
 			if (stopping)
 				break;
@@ -126,6 +135,7 @@ worker_run(const struct config *cfg, int fd)
 			log_err("%s: accept: %s", __func__, strerror(errno));
 			break;
 		}
+		sigprocmask(SIG_BLOCK, &term, NULL);
 		serve_one(&w, &fr);
 		/*
 		 * A plain close() instead of libfcgi's lingering close: the

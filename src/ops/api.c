@@ -6,8 +6,10 @@
  */
 #include "autoconfig.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -130,6 +132,7 @@ ops_debug_echo(struct request *r)
 int
 ops_debug_sleep(struct request *r)
 {
+	struct timespec	 ts;
 	const char	*s = http_query(r, "ms");
 	long		 ms = s != NULL ? strtol(s, NULL, 10) : 0;
 
@@ -138,7 +141,10 @@ ops_debug_sleep(struct request *r)
 
 		return (problem_fields(r, &fe, 1));
 	}
-	usleep((useconds_t)ms * 1000);
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
 	return (reply_json(r, 200, arena_printf(r->a,
 	    "{\"slept_ms\":%ld,\"pid\":%ld}", ms, (long)getpid())));
 }

@@ -235,6 +235,30 @@ wait_workers(long master, int n, double secs)
 	return (-1);
 }
 
+
+/* SIGHUP, then wait until n workers run and none of the old ones; 0 if so. */
+static int
+reload_and_wait(int n)
+{
+	long	 master = master_pid(), before[32], now[32];
+	int	 nb, nn, i, j, k, old;
+
+	nb = workers_of(master, before, 32);
+	if (stack_ctl("app-reload") != 0)
+		return (-1);
+	for (k = 0; k < 200; k++) {
+		sleep_ms(100);
+		nn = workers_of(master, now, 32);
+		for (i = 0, old = 0; i < nn; i++)
+			for (j = 0; j < nb; j++)
+				if (now[i] == before[j])
+					old++;
+		if (nn == n && old == 0)
+			return (0);
+	}
+	return (-1);
+}
+
 static void
 test_reload_rereads_config(void **state)
 {
@@ -242,12 +266,10 @@ test_reload_rereads_config(void **state)
 
 	(void)state;
 	conf_edit("workers = 3");
-	assert_int_equal(stack_ctl("app-reload"), 0);
-	assert_int_equal(wait_workers(master, 3, 15), 0);
+	assert_int_equal(reload_and_wait(3), 0);
 	assert_int_equal(wait_http_ok("/health", 10), 0);
 	conf_edit(NULL);
-	assert_int_equal(stack_ctl("app-reload"), 0);
-	assert_int_equal(wait_workers(master, 2, 15), 0);
+	assert_int_equal(reload_and_wait(2), 0);
 	assert_int_equal(master_pid(), master);
 }
 
@@ -318,6 +340,8 @@ test_reload_picks_up_new_binary(void **state)
 	assert_int_equal(master_pid(), master);
 	assert_int_equal(wait_workers(master, 2, 15), 0);
 	assert_int_equal(wait_http_ok("/health", 10), 0);
+	/* let this reload's old workers leave before the next test */
+	assert_int_equal(reload_and_wait(2), 0);
 }
 
 static void
@@ -330,9 +354,7 @@ test_workers_recycled_after_max_requests(void **state)
 
 	(void)state;
 	conf_edit("max_requests = 25");
-	assert_int_equal(stack_ctl("app-reload"), 0);
-	assert_int_equal(wait_workers(master, 2, 15), 0);
-	sleep_ms(500);
+	assert_int_equal(reload_and_wait(2), 0);
 	for (i = 0; i < 200; i++) {
 		if (http_get("/v1/_debug/sleep?ms=0", &r) != 0 ||
 		    r.status != 200) {
@@ -359,8 +381,8 @@ test_workers_recycled_after_max_requests(void **state)
 	    "throttlecove_worker_exits_total{reason=\"recycled\"} 0\n"));
 	resp_free(&r);
 	conf_edit(NULL);
-	assert_int_equal(stack_ctl("app-reload"), 0);
-	assert_int_equal(wait_workers(master, 2, 15), 0);
+	assert_int_equal(reload_and_wait(2), 0);
+	(void)master;
 }
 
 struct slow {
@@ -373,7 +395,7 @@ slow_request(void *arg)
 {
 	struct slow	*s = arg;
 
-	http_get("/v1/_debug/sleep?ms=3000", &s->r);
+	http_get("/v1/_debug/sleep?ms=5000", &s->r);
 	return (NULL);
 }
 
@@ -389,7 +411,7 @@ test_kill9_busy_worker_is_respawned(void **state)
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(pthread_create(&s.t, NULL, slow_request, &s), 0);
 	/* find the worker sleeping in our request (clock_nanosleep / nanosleep) */
-	for (tries = 0; tries < 40 && busy < 0; tries++) {
+	for (tries = 0; tries < 80 && busy < 0; tries++) {
 		sleep_ms(50);
 		n = workers_of(master, w, 16);
 		for (i = 0; i < n; i++) {
