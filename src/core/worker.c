@@ -42,6 +42,25 @@ on_term(int sig)
 	FCGX_ShutdownPending();
 }
 
+/*
+ * Install fn for SIGTERM and SIGINT without SA_RESTART, so that a blocking
+ * call (accept, a sleep) ends when one arrives; ignore SIGHUP and SIGPIPE.
+ */
+void
+worker_signals(void (*fn)(int))
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
 /* Open the connections of a process; they connect on first use. */
 int
 worker_open(struct worker *w, const struct config *cfg)
@@ -90,20 +109,12 @@ serve_one(struct worker *w, FCGX_Request *fr)
 int
 worker_run(const struct config *cfg, int fd)
 {
-	struct sigaction	 sa;
 	sigset_t		 term;
 	struct worker		 w;
 	FCGX_Request		 fr;
 	long			 served = 0;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;	/* no SA_RESTART: accept() must end */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGPIPE, &sa, NULL);
+	worker_signals(on_term);	/* accept() must end on SIGTERM */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 
 	if (worker_open(&w, cfg) == -1) {

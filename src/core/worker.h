@@ -17,6 +17,7 @@ struct worker {
 	struct arena		*a;
 };
 
+void	worker_signals(void (*)(int));
 int	worker_open(struct worker *, const struct config *);
 void	worker_close(struct worker *);
 int	worker_run(const struct config *, int);

@@ -653,20 +653,6 @@ leave_group(struct jw *s)
 	arena_reset(s->w.a);
 }
 
-static void
-signals(void)
-{
-	struct sigaction	 sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;	/* no SA_RESTART: end sleeps early */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGPIPE, &sa, NULL);
-}
 
 /*
  * The job worker: run jobs until SIGTERM or SIGINT, then finish the job in
@@ -679,7 +665,7 @@ jobs_run(const struct config *cfg)
 	uint64_t	 usec;
 	char		 host[256];
 
-	signals();
+	worker_signals(on_term);	/* sleeps end on SIGTERM */
 	memset(&s, 0, sizeof(s));
 	if (worker_open(&s.w, cfg) == -1) {
 		log_err("%s: out of memory", __func__);

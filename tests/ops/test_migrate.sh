@@ -9,11 +9,7 @@
 set -u
 
 REPO=${TC_REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
+. "$(dirname "$0")/tap.sh"
 
 if [ -z "${TC_STACK_DIR:-}" ] || [ ! -S "$TC_STACK_DIR/pgrun/.s.PGSQL.5432" ]; then
 	echo "1..0 # SKIP no running test stack (run scripts/dev test)"

@@ -17,18 +17,7 @@ REPO=${TC_REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
 STACK=${TC_STACK:-$REPO/scripts/stack}
 NG=$REPO/nginx
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-diag() { sed 's/^/# /'; }
-# check NAME COMMAND...: one test from a command's exit status.
-check() {
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
+. "$(dirname "$0")/tap.sh"
 
 T=$(mktemp -d /tmp/tc-test-nginx.XXXXXX)
 cleanup() {

@@ -29,12 +29,7 @@ export NO_UPDATE_NOTIFIER=1 npm_config_update_notifier=false
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-n=0
-failed=0
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
-diag() { sed 's/^/# /'; }
+. "$(dirname "$0")/tap.sh"
 
 # pkg_version DIR NAME: the installed version of NAME under DIR, or nothing.
 pkg_version() {
@@ -61,9 +56,9 @@ mkdir -p "$npmdir"
 	tools_ok
 ) 9>"$npmdir/.lock"
 if tools_ok; then
-	pass "@redocly/cli $REDOCLY_VERSION and js-yaml $JSYAML_VERSION in var/npm"
+	ok "@redocly/cli $REDOCLY_VERSION and js-yaml $JSYAML_VERSION in var/npm"
 else
-	fail "@redocly/cli $REDOCLY_VERSION and js-yaml $JSYAML_VERSION in var/npm"
+	not_ok "@redocly/cli $REDOCLY_VERSION and js-yaml $JSYAML_VERSION in var/npm"
 	tail -n 20 "$npmdir/install.log" 2>/dev/null | diag
 fi
 
@@ -71,7 +66,7 @@ fi
 # any, says which rules are switched off and why): no error, no warning.
 name="openapi.yaml passes redocly lint with no error and no warning"
 if ! tools_ok; then
-	fail "$name"
+	not_ok "$name"
 	echo "redocly is not installed" | diag
 else
 	cfg=()
@@ -83,9 +78,9 @@ else
 	# there are problems; a clean run has neither.
 	if [ "$rc" -eq 0 ] && ! grep -Eq '[0-9]+ (warning|error)s?' "$tmp/lint.out" &&
 	    ! grep -Eq '^ *[0-9]+:[0-9]+ +(warning|error) ' "$tmp/lint.out"; then
-		pass "$name"
+		ok "$name"
 	else
-		fail "$name"
+		not_ok "$name"
 		diag <"$tmp/lint.out"
 	fi
 fi
@@ -103,7 +98,7 @@ else
 	ctype=${meta#* }
 	name="GET /v1/openapi.json is JSON with openapi 3.1.x"
 	if [ "$status" != 200 ]; then
-		fail "$name"
+		not_ok "$name"
 		echo "$url: HTTP ${status:-none}" | diag
 		diag <"$tmp/curl.err"
 	elif ! node -e '
@@ -115,15 +110,15 @@ else
 		if (typeof doc.openapi !== "string" || !/^3\.1\.\d+$/.test(doc.openapi))
 			throw new Error("openapi is " + JSON.stringify(doc.openapi));
 	    ' "$tmp/served.json" "$ctype" 2>"$tmp/node.err"; then
-		fail "$name"
+		not_ok "$name"
 		grep -v '^ *at ' "$tmp/node.err" | diag
 	else
-		pass "$name"
+		ok "$name"
 	fi
 
 	name="served paths and methods equal those of openapi.yaml"
 	if [ "$status" != 200 ] || ! tools_ok; then
-		fail "$name"
+		not_ok "$name"
 		echo "no served document or no js-yaml" | diag
 	elif NODE_PATH=$npmdir/node_modules node -e '
 		const fs = require("fs");
@@ -155,9 +150,9 @@ else
 		if (file.size === 0) { console.log("openapi.yaml has no paths"); bad++; }
 		process.exit(bad ? 1 : 0);
 	    ' "$spec" "$tmp/served.json" >"$tmp/diff.out" 2>&1; then
-		pass "$name"
+		ok "$name"
 	else
-		fail "$name"
+		not_ok "$name"
 		grep -v '^ *at ' "$tmp/diff.out" | diag
 	fi
 fi

@@ -13,11 +13,7 @@ REPO=${TC_REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
 UNITS=$REPO/systemd
 MAX_EXPOSURE=2.5
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-diag() { sed 's/^/# /'; }
+. "$(dirname "$0")/tap.sh"
 
 T=$(mktemp -d /tmp/tc-test-systemd.XXXXXX)
 trap 'rm -rf "$T"' EXIT
