@@ -10,15 +10,19 @@
 
 #include <curl/curl.h>
 
+#include "auth/auth.h"
 #include "core/config.h"
+#include "core/cursor.h"
 #include "core/db.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/migrate.h"
+#include "core/ratelimit.h"
 #include "core/router.h"
 #include "core/worker.h"
 #include "jobs/jobs.h"
 #include "ops/ops.h"
+#include "users/users.h"
 
 static void
 usage(void)
@@ -30,6 +34,11 @@ usage(void)
 	exit(64);
 }
 
+static const struct router_hooks hooks = {
+	.auth = auth_guard,
+	.rate = ratelimit_guard,
+};
+
 static int
 setup(const struct config *cfg, const char *proc)
 {
@@ -37,12 +46,22 @@ setup(const struct config *cfg, const char *proc)
 
 	log_level_parse(cfg->log_level, &lv);
 	log_init(proc, lv);
-	if (router_init(routes, nroutes, NULL) == -1)
+	if (router_init(routes, nroutes, &hooks) == -1)
 		return (-1);
 	router_enable_debug(cfg->debug_routes);
-	if (ops_register() == -1 || jobs_register() == -1)
+	if (ops_register() == -1 || jobs_register() == -1 ||
+	    auth_register_stmts() == -1 || users_register_stmts() == -1)
 		return (-1);
+	cursor_init(cfg->jwt_secret);
 	return (0);
+}
+
+/* What the request path needs, loaded before the workers fork. */
+static int
+setup_serve(const struct config *cfg)
+{
+	return (ops_init(cfg) == -1 || auth_init(cfg) == -1 ||
+	    ratelimit_init(cfg) == -1 ? -1 : 0);
 }
 
 int
@@ -75,7 +94,7 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "serve") == 0) {
 		if (setup(&cfg, "master") == -1 ||
 		    metrics_init(nroutes, router_hash()) == -1 ||
-		    ops_init(&cfg) == -1)
+		    setup_serve(&cfg) == -1)
 			goto done;
 		if ((fd = listen_open(&cfg, &owned)) == -1)
 			goto done;
@@ -85,7 +104,7 @@ main(int argc, char **argv)
 	} else if (strcmp(cmd, "check") == 0) {
 		rc = setup(&cfg, "check") == -1 ? 1 : 0;
 		if (rc == 0)
-			rc = ops_init(&cfg) == -1 ? 1 : 0;
+			rc = setup_serve(&cfg) == -1 ? 1 : 0;
 	} else if (strcmp(cmd, "jobs") == 0) {
 		if (setup(&cfg, "jobs") == 0 &&
 		    metrics_init(nroutes, router_hash()) == 0)
@@ -102,6 +121,7 @@ main(int argc, char **argv)
 		usage();
 done:
 	ops_free();
+	auth_free();
 	router_free();
 	config_free(&cfg);
 	curl_global_cleanup();

@@ -8,8 +8,10 @@
 
 #include <stddef.h>
 
+#include "auth/auth.h"
 #include "core/router.h"
 #include "ops/ops.h"
+#include "users/users.h"
 
 const struct route routes[] = {
 	/* ops: outside /v1, public (nginx restricts /metrics) */
@@ -21,6 +23,58 @@ const struct route routes[] = {
 	  .auth = AUTH_NONE, .rate = RATE_NONE, .readonly = 1 },
 	{ .method = M_GET, .path = "/v1/openapi.json", .fn = ops_openapi,
 	  .auth = AUTH_NONE, .rate = RATE_READ, .readonly = 1 },
+
+	/* auth: sign-up, sign-in and sessions */
+	{ .method = M_POST, .path = "/v1/auth/register", .fn = auth_register,
+	  .auth = AUTH_NONE, .rate = RATE_AUTH, .body_max = 4096,
+	  .schema = &auth_register_in },
+	{ .method = M_POST, .path = "/v1/auth/login", .fn = auth_login,
+	  .auth = AUTH_NONE, .rate = RATE_AUTH, .body_max = 4096,
+	  .schema = &auth_login_in },
+	{ .method = M_POST, .path = "/v1/auth/logout", .fn = auth_logout,
+	  .auth = AUTH_SESSION, .rate = RATE_WRITE, .body_max = 1024 },
+	{ .method = M_POST, .path = "/v1/auth/refresh", .fn = auth_refresh,
+	  .auth = AUTH_NONE, .rate = RATE_AUTH, .body_max = 1024,
+	  .schema = &auth_refresh_in },
+	{ .method = M_GET, .path = "/v1/auth/session", .fn = auth_session,
+	  .auth = AUTH_SESSION, .rate = RATE_READ, .readonly = 1 },
+	{ .method = M_POST, .path = "/v1/auth/forgot-password",
+	  .fn = auth_forgot_password, .auth = AUTH_NONE, .rate = RATE_AUTH,
+	  .body_max = 1024, .schema = &auth_forgot_in },
+	{ .method = M_POST, .path = "/v1/auth/reset-password",
+	  .fn = auth_reset_password, .auth = AUTH_NONE, .rate = RATE_AUTH,
+	  .body_max = 1024, .schema = &auth_reset_in },
+	{ .method = M_POST, .path = "/v1/auth/verify-email",
+	  .fn = auth_verify_email, .auth = AUTH_NONE, .rate = RATE_AUTH,
+	  .body_max = 1024, .schema = &auth_token_in },
+	{ .method = M_POST, .path = "/v1/auth/enable-mfa", .fn = auth_enable_mfa,
+	  .auth = AUTH_SESSION, .rate = RATE_WRITE, .body_max = 1024,
+	  .perm = PERM_WRITE_OWN },
+	{ .method = M_POST, .path = "/v1/auth/verify-mfa", .fn = auth_verify_mfa,
+	  .auth = AUTH_SESSION, .rate = RATE_AUTH, .body_max = 1024,
+	  .schema = &auth_mfa_in, .perm = PERM_WRITE_OWN },
+	{ .method = M_POST, .path = "/v1/auth/oauth/{provider}",
+	  .fn = auth_oauth, .auth = AUTH_NONE, .rate = RATE_AUTH,
+	  .body_max = 16384, .schema = &auth_oauth_in },
+
+	/* auth: API keys (managed with a session, never with a key) */
+	{ .method = M_POST, .path = "/v1/api-keys", .fn = apikey_create,
+	  .auth = AUTH_SESSION, .rate = RATE_WRITE, .body_max = 4096,
+	  .schema = &apikey_in, .perm = PERM_WRITE_OWN },
+	{ .method = M_GET, .path = "/v1/api-keys", .fn = apikey_list,
+	  .auth = AUTH_SESSION, .rate = RATE_READ, .readonly = 1,
+	  .perm = PERM_READ_OWN },
+	{ .method = M_DELETE, .path = "/v1/api-keys/{id}", .fn = apikey_delete,
+	  .auth = AUTH_SESSION, .rate = RATE_WRITE, .perm = PERM_WRITE_OWN },
+
+	/* auth: administration */
+	{ .method = M_GET, .path = "/v1/admin/users/{id}", .fn = admin_user_get,
+	  .auth = AUTH_USER, .rate = RATE_READ, .readonly = 1,
+	  .perm = PERM_ADMIN_USERS },
+	{ .method = M_PUT, .path = "/v1/admin/users/{id}",
+	  .fn = admin_user_update, .auth = AUTH_USER, .rate = RATE_WRITE,
+	  .body_max = 1024, .schema = &admin_user_in,
+	  .perm = PERM_ADMIN_USERS },
 
 	/* test stacks only (debug_routes = 1) */
 	{ .method = M_POST, .path = "/v1/_debug/echo", .fn = ops_debug_echo,

@@ -56,6 +56,28 @@ static const struct key keys[] = {
 	K(jobs_retry_base_ms,	C_INT,	"2000",		1, 3600000),
 	K(jobs_max_attempts,	C_INT,	"3",		1, 100),
 	K(session_retention_days, C_INT, "7",		0, 3650),
+	K(public_url,		C_STR,	"https://localhost", 0, 0),
+	K(session_days,		C_INT,	"30",		1, 365),
+	K(mfa_key,		C_STR,	NULL,		0, 0),
+	K(lockout_attempts,	C_INT,	"5",		1, 100),
+	K(lockout_minutes,	C_INT,	"15",		1, 1440),
+	K(verify_token_hours,	C_INT,	"48",		1, 720),
+	K(reset_token_minutes,	C_INT,	"60",		5, 1440),
+	K(hash_concurrency,	C_INT,	"0",		0, 256),
+	K(rate_auth,		C_STR,	"5/60",		0, 0),
+	K(rate_read,		C_STR,	"1000/3600",	0, 0),
+	K(rate_write,		C_STR,	"100/3600",	0, 0),
+	K(rate_upload,		C_STR,	"10/3600",	0, 0),
+	K(rate_api_key,		C_STR,	"10000/3600",	0, 0),
+	K(oauth_google_jwks,	C_STR,	NULL,		0, 0),
+	K(oauth_google_issuer,	C_STR,	"https://accounts.google.com", 0, 0),
+	K(oauth_google_audience, C_STR,	NULL,		0, 0),
+	K(oauth_apple_jwks,	C_STR,	NULL,		0, 0),
+	K(oauth_apple_issuer,	C_STR,	"https://appleid.apple.com", 0, 0),
+	K(oauth_apple_audience,	C_STR,	NULL,		0, 0),
+	K(oauth_facebook_jwks,	C_STR,	NULL,		0, 0),
+	K(oauth_facebook_issuer, C_STR,	"https://www.facebook.com", 0, 0),
+	K(oauth_facebook_audience, C_STR, NULL,		0, 0),
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
@@ -81,6 +103,26 @@ parse_long(const char *v, int base, long *out)
 	if (errno != 0 || end == v || *end != '\0')
 		return (-1);
 	*out = n;
+	return (0);
+}
+
+/* Parse a rate "limit/seconds" (both positive); 0 or -1. */
+int
+config_rate(const char *s, long *limit, long *period)
+{
+	char	*slash, *end;
+	long	 l, p;
+
+	if (s == NULL || (slash = strchr(s, '/')) == NULL)
+		return (-1);
+	l = strtol(s, &end, 10);
+	if (end != slash || l <= 0)
+		return (-1);
+	p = strtol(slash + 1, &end, 10);
+	if (*end != '\0' || p <= 0 || end == slash + 1)
+		return (-1);
+	*limit = l;
+	*period = p;
 	return (0);
 }
 
@@ -227,6 +269,23 @@ check(const struct config *c)
 	}
 	if (strcmp(c->mail_transport, "smtp") == 0 && c->smtp_url == NULL) {
 		log_err("config: mail_transport smtp needs smtp_url");
+		rc = -1;
+	}
+	{
+		const char *const	 rates[] = { c->rate_auth, c->rate_read,
+		    c->rate_write, c->rate_upload, c->rate_api_key };
+		size_t			 i;
+		long			 lim, per;
+
+		for (i = 0; i < sizeof(rates) / sizeof(rates[0]); i++)
+			if (config_rate(rates[i], &lim, &per) == -1) {
+				log_err("config: a rate must be limit/seconds, "
+				    "like 100/3600");
+				rc = -1;
+			}
+	}
+	if (c->mfa_key != NULL && strlen(c->mfa_key) != 64) {
+		log_err("config: mfa_key must be 64 hex characters");
 		rc = -1;
 	}
 	if (log_level_parse(c->log_level, &lv) == -1) {

@@ -37,10 +37,35 @@ struct config {
 	int	 jobs_retry_base_ms;	/* first retry delay; doubles */
 	int	 jobs_max_attempts;
 	int	 session_retention_days;
+
+	/* accounts and security */
+	char	*public_url;		/* for links in mails */
+	int	 session_days;		/* refresh token / session lifetime */
+	char	*mfa_key;		/* 64 hex: seals TOTP secrets at rest */
+	int	 lockout_attempts;
+	int	 lockout_minutes;
+	int	 verify_token_hours;
+	int	 reset_token_minutes;
+	int	 hash_concurrency;	/* Argon2id at once per host; 0: workers-1 */
+	char	*rate_auth;		/* "limit/seconds" per class */
+	char	*rate_read;
+	char	*rate_write;
+	char	*rate_upload;
+	char	*rate_api_key;
+	char	*oauth_google_jwks;	/* JWKS file (refreshed by a task) */
+	char	*oauth_google_issuer;
+	char	*oauth_google_audience;
+	char	*oauth_apple_jwks;
+	char	*oauth_apple_issuer;
+	char	*oauth_apple_audience;
+	char	*oauth_facebook_jwks;
+	char	*oauth_facebook_issuer;
+	char	*oauth_facebook_audience;
 };
 
 int		 config_load(const char *, struct config *);
 void		 config_free(struct config *);
 int		 config_set(struct config *, const char *, const char *);
+int		 config_rate(const char *, long *, long *);
 
 #endif

@@ -335,6 +335,7 @@ db_json(struct db *db, struct arena *a, const struct stmt *s,
 {
 	const char	*p[MAX_PARAMS];
 	PGresult	*res;
+	enum db_rc	 rc;
 	va_list		 ap;
 	int		 i;
 
@@ -344,7 +345,9 @@ db_json(struct db *db, struct arena *a, const struct stmt *s,
 	for (i = 0; i < n; i++)
 		p[i] = va_arg(ap, const char *);
 	va_end(ap);
-	return (json_of(db_execv(db, a, s, &res, n, p), res, json));
+	/* sequenced: res is set by db_execv() before json_of() reads it */
+	rc = db_execv(db, a, s, &res, n, p);
+	return (json_of(rc, res, json));
 }
 
 /* Run constant SQL (BEGIN, COMMIT, ROLLBACK...): never request text. */
@@ -394,6 +397,7 @@ req_json(struct request *r, const struct stmt *s, const char **json, int n,
 {
 	const char	*p[MAX_PARAMS];
 	PGresult	*res;
+	enum db_rc	 rc;
 	va_list		 ap;
 	int		 i;
 
@@ -403,7 +407,8 @@ req_json(struct request *r, const struct stmt *s, const char **json, int n,
 	for (i = 0; i < n; i++)
 		p[i] = va_arg(ap, const char *);
 	va_end(ap);
-	return (json_of(db_execv(r->w->db, r->a, s, &res, n, p), res, json));
+	rc = db_execv(r->w->db, r->a, s, &res, n, p);
+	return (json_of(rc, res, json));
 }
 
 /* v as decimal text in the arena, for a statement parameter. */

@@ -51,7 +51,13 @@ struct request {
 	const char		*param[HTTP_MAX_PARAMS];
 	size_t			 nparam;
 
-	int64_t			 uid;		/* authenticated user, 0 if none */
+	/* who is calling: set by the authentication step */
+	int64_t			 uid;		/* user, 0 if anonymous */
+	const char		*sid;		/* session UUID; NULL for API keys */
+	const char		*role;		/* "user", "moderator"... */
+	unsigned		 perms;		/* PERM_* bits in force */
+	int64_t			 api_key_id;	/* 0 unless an API key was used */
+	long			 api_key_rate;	/* that key's requests per hour */
 
 	/* the reply */
 	int			 status;

@@ -188,6 +188,7 @@ spawn(const struct config *cfg, int fd, int i)
 			if (log_level_parse(cfg->log_level, &lv) == 0)
 				log_set_level(lv);
 		}
+		metrics_set_slot(i);
 		rc = worker_run(cfg, fd);
 		exit(rc);
 	default:
@@ -217,6 +218,7 @@ reap(void)
 		if (i == nslots)
 			continue;
 		slots[i].pid = 0;
+		gate_release_slot(i);
 		crashed = !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 		if (!crashed) {
 			metrics_worker_exit(0);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/arena.h"
@@ -17,6 +18,7 @@
 #include "core/metrics.h"
 
 #define MAX_ROUTES	512
+#define MAX_SLOTS	256	/* worker slots of the master */
 #define MAGIC		0x7463306d65747231ULL	/* "tc0metr1" */
 
 static const int statuses[] = {
@@ -35,6 +37,7 @@ static const char *const dep_names[DEP__MAX] = { "postgres", "redis" };
 
 struct shm {
 	uint64_t	 magic;
+	uint64_t	 size;		/* sizeof(struct shm) of who made it */
 	uint64_t	 hash;
 	uint64_t	 nroutes;
 	uint64_t	 req[MAX_ROUTES][NSTATUS];
@@ -45,10 +48,15 @@ struct shm {
 	uint64_t	 dep_errors[DEP__MAX];
 	uint64_t	 cache[2];		/* miss, hit */
 	int64_t		 workers;
+	uint64_t	 gate_refused;
+	int64_t		 gate_total;		/* slots taken now */
+	uint8_t		 gate_slot[MAX_SLOTS];	/* which worker holds one */
 };
 
 static struct shm	*m;
 static int		 mfd = -1;
+static int		 my_slot = -1;	/* this worker's slot, -1 elsewhere */
+static int		 in_gate;
 
 static void
 add(uint64_t *p, uint64_t v)
@@ -63,17 +71,28 @@ add(uint64_t *p, uint64_t v)
 int
 metrics_init(size_t nroutes, uint64_t hash)
 {
+	struct stat	 st;
 	const char	*env;
 	void		*p;
 
 	if ((env = getenv("TC_METRICS_FD")) != NULL)
 		mfd = atoi(env);
-	if (mfd < 0) {
-		if ((mfd = memfd_create("throttlecove-metrics", 0)) == -1 ||
-		    ftruncate(mfd, sizeof(struct shm)) == -1) {
-			log_err("%s: memfd: %m", __func__);
+	if (mfd >= 0) {
+		/*
+		 * Inherited across a re-exec: a new binary may lay the block
+		 * out larger.  Only grow it (old workers still map the old
+		 * size); a changed layout is reset below.
+		 */
+		if (fstat(mfd, &st) == -1 ||
+		    ((size_t)st.st_size < sizeof(struct shm) &&
+		    ftruncate(mfd, sizeof(struct shm)) == -1)) {
+			log_err("%s: inherited memfd: %m", __func__);
 			return (-1);
 		}
+	} else if ((mfd = memfd_create("throttlecove-metrics", 0)) == -1 ||
+	    ftruncate(mfd, sizeof(struct shm)) == -1) {
+		log_err("%s: memfd: %m", __func__);
+		return (-1);
 	}
 	p = mmap(NULL, sizeof(struct shm), PROT_READ | PROT_WRITE, MAP_SHARED,
 	    mfd, 0);
@@ -82,9 +101,11 @@ metrics_init(size_t nroutes, uint64_t hash)
 		return (-1);
 	}
 	m = p;
-	if (m->magic != MAGIC || m->hash != hash || m->nroutes != nroutes) {
+	if (m->magic != MAGIC || m->size != sizeof(*m) || m->hash != hash ||
+	    m->nroutes != nroutes) {
 		memset(m, 0, sizeof(*m));
 		m->magic = MAGIC;
+		m->size = sizeof(*m);
 		m->hash = hash;
 		m->nroutes = nroutes < MAX_ROUTES ? nroutes : MAX_ROUTES - 1;
 	}
@@ -166,6 +187,57 @@ metrics_set_workers(int n)
 {
 	if (m != NULL)
 		__atomic_store_n(&m->workers, n, __ATOMIC_RELAXED);
+}
+
+/* Tell the counters which worker slot this process is (after fork). */
+void
+metrics_set_slot(int slot)
+{
+	my_slot = slot >= 0 && slot < MAX_SLOTS ? slot : -1;
+}
+
+/*
+ * Take one of at most n places for expensive work (Argon2id), shared by
+ * every worker of this host; 0 if taken, -1 if all are busy.  A process
+ * with no worker slot (tests, tasks) always gets in.
+ */
+int
+gate_enter(int n)
+{
+	int64_t	 old;
+
+	if (m == NULL || my_slot < 0)
+		return (0);
+	old = __atomic_fetch_add(&m->gate_total, 1, __ATOMIC_ACQ_REL);
+	if (old >= n) {
+		__atomic_fetch_sub(&m->gate_total, 1, __ATOMIC_ACQ_REL);
+		add(&m->gate_refused, 1);
+		return (-1);
+	}
+	__atomic_store_n(&m->gate_slot[my_slot], 1, __ATOMIC_RELEASE);
+	in_gate = 1;
+	return (0);
+}
+
+/* Give the place back. */
+void
+gate_leave(void)
+{
+	if (m == NULL || my_slot < 0 || !in_gate)
+		return;
+	in_gate = 0;
+	__atomic_store_n(&m->gate_slot[my_slot], 0, __ATOMIC_RELEASE);
+	__atomic_fetch_sub(&m->gate_total, 1, __ATOMIC_ACQ_REL);
+}
+
+/* The master, for a dead worker of slot: free the place it held. */
+void
+gate_release_slot(int slot)
+{
+	if (m == NULL || slot < 0 || slot >= MAX_SLOTS)
+		return;
+	if (__atomic_exchange_n(&m->gate_slot[slot], 0, __ATOMIC_ACQ_REL))
+		__atomic_fetch_sub(&m->gate_total, 1, __ATOMIC_ACQ_REL);
 }
 
 /* Count a cache lookup: hit or miss. */
@@ -273,10 +345,14 @@ metrics_render(struct buf *b, const char *(*label)(int))
 		buf_printf(b, "throttlecove_dependency_errors_total{dependency=\"%s\"} %llu\n",
 		    dep_names[k], (unsigned long long)get(&m->dep_errors[k]));
 	buf_printf(b,
+	    "# HELP throttlecove_hash_gate_refused_total Password hashes refused because every place was busy.\n"
+	    "# TYPE throttlecove_hash_gate_refused_total counter\n"
+	    "throttlecove_hash_gate_refused_total %llu\n"
 	    "# HELP throttlecove_cache_lookups_total Query cache lookups.\n"
 	    "# TYPE throttlecove_cache_lookups_total counter\n"
 	    "throttlecove_cache_lookups_total{result=\"hit\"} %llu\n"
 	    "throttlecove_cache_lookups_total{result=\"miss\"} %llu\n",
+	    (unsigned long long)get(&m->gate_refused),
 	    (unsigned long long)get(&m->cache[1]),
 	    (unsigned long long)get(&m->cache[0]));
 }

@@ -24,5 +24,9 @@ void	 metrics_cache(int);
 void	 metrics_render(struct buf *, const char *(*)(int));
 int	 metrics_status_slot(int);
 int	 metrics_bucket(double);
+void	 metrics_set_slot(int);
+int	 gate_enter(int);
+void	 gate_leave(void);
+void	 gate_release_slot(int);
 
 #endif

@@ -111,6 +111,35 @@ router_init(const struct route *t, size_t n, const struct router_hooks *h)
 	return (0);
 }
 
+static const char *const perm_names[] = {
+	"read:own", "write:own", "read:public", "moderate:content",
+	"admin:users", "admin:system"
+};
+
+/* The name of the lowest permission bit set in bits ("admin:users"). */
+const char *
+perm_name(unsigned bits)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(perm_names) / sizeof(perm_names[0]); i++)
+		if (bits & (1u << i))
+			return (perm_names[i]);
+	return ("none");
+}
+
+/* The bit of the permission named s, or 0 if there is none. */
+unsigned
+perm_parse(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(perm_names) / sizeof(perm_names[0]); i++)
+		if (strcmp(perm_names[i], s) == 0)
+			return (1u << i);
+	return (0);
+}
+
 /* Serve the rows marked debug (test stacks only). */
 void
 router_enable_debug(int on)
@@ -285,6 +314,9 @@ dispatch(struct request *r)
 	}
 	if (hooks.auth != NULL && hooks.auth(r) == -1)
 		return (r->status);
+	if ((rt->perm & ~r->perms) != 0)
+		return (problem(r, E_FORBIDDEN, "this needs the %s permission",
+		    perm_name(rt->perm & ~r->perms)));
 	if (hooks.rate != NULL && hooks.rate(r) == -1)
 		return (r->status);
 	if (rt->schema != NULL && valid_or_problem(r, rt->schema) == -1)

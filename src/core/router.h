@@ -14,7 +14,21 @@
 
 struct schema;
 
-enum auth { AUTH_NONE, AUTH_OPTIONAL, AUTH_USER, AUTH__MAX };
+/*
+ * AUTH_NONE: public.  AUTH_OPTIONAL: a credential is used if sent.
+ * AUTH_USER: a session token or an API key.  AUTH_SESSION: a session token
+ * only (managing keys, sessions, MFA and the account itself).
+ */
+enum auth { AUTH_NONE, AUTH_OPTIONAL, AUTH_USER, AUTH_SESSION, AUTH__MAX };
+
+/* The seed's permissions; roles grant sets of them (src/auth/rbac.c). */
+#define PERM_READ_OWN		0x01	/* read:own */
+#define PERM_WRITE_OWN		0x02	/* write:own */
+#define PERM_READ_PUBLIC	0x04	/* read:public */
+#define PERM_MODERATE		0x08	/* moderate:content */
+#define PERM_ADMIN_USERS	0x10	/* admin:users */
+#define PERM_ADMIN_SYSTEM	0x20	/* admin:system */
+#define PERM__ALL		0x3f
 /* RATE_UNSET is a table bug (test_router catches it); RATE_NONE is a choice. */
 enum rate { RATE_UNSET, RATE_NONE, RATE_AUTH, RATE_READ, RATE_WRITE,
 	RATE_UPLOAD, RATE__MAX };
@@ -30,7 +44,7 @@ struct route {
 	int			 readonly;
 	size_t			 body_max;	/* 0: BODY_DEFAULT_MAX for writes */
 	const struct schema	*schema;	/* JSON body rules, or NULL */
-	const char		*perm;		/* permission needed, or NULL */
+	unsigned		 perm;		/* PERM_* bits needed, or 0 */
 	int			 debug;		/* only with debug_routes = 1 */
 };
 
@@ -46,6 +60,8 @@ extern const size_t		nroutes;
 int		 router_init(const struct route *, size_t,
 		    const struct router_hooks *);
 void		 router_enable_debug(int);
+const char	*perm_name(unsigned);
+unsigned	 perm_parse(const char *);
 void		 router_free(void);
 int		 router_match(char *, enum method, int *,
 		    const char **, size_t *, char *, size_t);

@@ -60,9 +60,14 @@ static const struct stmt stmts[] = {
 	  " 'aggregate_id', aggregate_id))::text"
 	  " FROM outbox WHERE relayed_at IS NULL"
 	  " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED" },
-	/* jobs_outbox_mark: relay(); $1 is an array literal of the ids. */
+	/*
+	 * jobs_outbox_mark: relay(); $1 is an array literal of the ids.  A
+	 * relayed mail's text (it may hold a one-time link) is not kept.
+	 */
 	{ SQL_OUTBOX_MARK, "jobs_outbox_mark", 1,
-	  "UPDATE outbox SET relayed_at = now()"
+	  "UPDATE outbox SET relayed_at = now(), payload = CASE topic"
+	  " WHEN 'mail' THEN jsonb_build_object('scrubbed', true)"
+	  " ELSE payload END"
 	  " WHERE id = ANY($1::bigint[]) AND relayed_at IS NULL" },
 };
 

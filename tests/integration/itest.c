@@ -1,5 +1,6 @@
 /* Integration test helpers; see itest.h. */
 #include <ctype.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <json-c/json.h>
 
 #include "itest.h"
 
@@ -230,6 +232,299 @@ wait_http_ok(const char *path, double secs)
 		}
 		resp_free(&r);
 		nanosleep(&ts, NULL);
+	}
+	return (-1);
+}
+
+/* The string member key of the JSON object text json, copied to out. */
+const char *
+itest_json_str(const char *json, const char *key, char *out, size_t len)
+{
+	struct json_object	*o, *v;
+	const char		*rc = NULL;
+
+	if ((o = json_tokener_parse(json)) == NULL)
+		return (NULL);
+	if (json_object_object_get_ex(o, key, &v) &&
+	    json_object_is_type(v, json_type_string)) {
+		snprintf(out, len, "%s", json_object_get_string(v));
+		rc = out;
+	}
+	json_object_put(o);
+	return (rc);
+}
+
+/* The integer member key of the JSON object text json, or -1. */
+long long
+itest_json_int(const char *json, const char *key)
+{
+	struct json_object	*o, *v;
+	long long		 n = -1;
+
+	if ((o = json_tokener_parse(json)) == NULL)
+		return (-1);
+	if (json_object_object_get_ex(o, key, &v))
+		n = json_object_get_int64(v);
+	json_object_put(o);
+	return (n);
+}
+
+static void
+take_pair(struct tuser *u, const char *body)
+{
+	struct json_object	*o, *user, *v;
+
+	if ((o = json_tokener_parse(body)) == NULL)
+		return;
+	if (json_object_object_get_ex(o, "access_token", &v))
+		snprintf(u->access, sizeof(u->access), "%s",
+		    json_object_get_string(v));
+	if (json_object_object_get_ex(o, "refresh_token", &v))
+		snprintf(u->refresh, sizeof(u->refresh), "%s",
+		    json_object_get_string(v));
+	if (json_object_object_get_ex(o, "user", &user) &&
+	    json_object_object_get_ex(user, "id", &v))
+		u->id = json_object_get_int64(v);
+	json_object_put(o);
+	snprintf(u->auth, sizeof(u->auth), "Authorization: Bearer %s",
+	    u->access);
+}
+
+/*
+ * Register a fresh user whose name starts with prefix (unique per run);
+ * 0 if the API answered 201 with a token pair.
+ */
+int
+itest_user(const char *prefix, struct tuser *u)
+{
+	static int	 seq;
+	struct resp	 r;
+	char		 body[512];
+	int		 rc;
+
+	memset(u, 0, sizeof(*u));
+	snprintf(u->username, sizeof(u->username), "%.20s_%d_%d", prefix,
+	    (int)getpid(), ++seq);
+	snprintf(u->email, sizeof(u->email), "%s@example.org", u->username);
+	snprintf(u->password, sizeof(u->password), "ride-%d-%d-Safely!",
+	    (int)getpid(), seq);
+	snprintf(body, sizeof(body), "{\"username\":\"%s\",\"email\":\"%s\","
+	    "\"password\":\"%s\",\"full_name\":\"Test Rider\"}", u->username,
+	    u->email, u->password);
+	if (http_req("POST", "/v1/auth/register", body, "application/json",
+	    NULL, &r) != 0 || r.status != 201) {
+		fprintf(stderr, "# register %s: %ld %s\n", u->username,
+		    r.status, r.body ? r.body : "");
+		resp_free(&r);
+		return (-1);
+	}
+	take_pair(u, r.body);
+	rc = u->id > 0 && u->access[0] != '\0' ? 0 : -1;
+	resp_free(&r);
+	return (rc);
+}
+
+/* Log u in again with its password; 0 on 200 (u gets the new pair). */
+int
+itest_login(struct tuser *u)
+{
+	struct resp	 r;
+	char		 body[512];
+	int		 rc = -1;
+
+	snprintf(body, sizeof(body), "{\"login\":\"%s\",\"password\":\"%s\"}",
+	    u->username, u->password);
+	if (http_req("POST", "/v1/auth/login", body, "application/json", NULL,
+	    &r) == 0 && r.status == 200) {
+		take_pair(u, r.body);
+		rc = 0;
+	}
+	resp_free(&r);
+	return (rc);
+}
+
+/* The value of key in the stack's throttlecove.conf, malloc'd, or NULL. */
+char *
+itest_conf_get(const char *key)
+{
+	FILE	*f = fopen(stack_conf(), "r");
+	char	 line[4096], *p, *val = NULL;
+	size_t	 n = strlen(key);
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, key, n) != 0)
+			continue;
+		p = line + n;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != '=')
+			continue;
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		p[strcspn(p, "\r\n")] = '\0';
+		free(val);
+		val = strdup(p);
+	}
+	if (f != NULL)
+		fclose(f);
+	return (val);
+}
+
+/*
+ * Run one SQL statement as the superuser on the stack's database (test
+ * set-up: promote a user, expire a key...); the first value of the first
+ * row goes to out.  0, or -1.
+ */
+int
+itest_sql(const char *sql, char *out, size_t len)
+{
+	char	 path[4096], cmd[8192];
+	FILE	*p;
+	int	 rc;
+
+	snprintf(path, sizeof(path), "%s/pgrun", itest_env("TC_STACK_DIR"));
+	/* the statement travels in the environment, never through a shell */
+	snprintf(cmd, sizeof(cmd), "runuser -u postgres -- psql -X -q -At "
+	    "-v ON_ERROR_STOP=1 -h '%s' -U postgres -d throttlecove -c \"$TC_SQL\"",
+	    path);
+	setenv("TC_SQL", sql, 1);
+	if ((p = popen(cmd, "r")) == NULL)
+		return (-1);
+	if (out != NULL && len > 0) {
+		out[0] = '\0';
+		if (fgets(out, (int)len, p) != NULL)
+			out[strcspn(out, "\n")] = '\0';
+	}
+	while (fgetc(p) != EOF)
+		;
+	rc = pclose(p);
+	unsetenv("TC_SQL");
+	return (rc == 0 ? 0 : -1);
+}
+
+/* sleep_ms(ms): a nap in milliseconds. */
+void
+sleep_ms(long ms)
+{
+	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+/* The master's pid from the stack's pid file, or -1. */
+long
+master_pid(void)
+{
+	char	*path = stack_path("run/throttlecove.pid");
+	FILE	*f = fopen(path, "r");
+	long	 pid = -1;
+
+	free(path);
+	if (f != NULL) {
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = -1;
+		fclose(f);
+	}
+	return (pid);
+}
+
+/* The children of the master (the workers), up to max. */
+int
+workers_of(long master, long *out, int max)
+{
+	DIR		*d = opendir("/proc");
+	struct dirent	*de;
+	char		 path[300], buf[512], *p;
+	FILE		*f;
+	long		 ppid;
+	int		 n = 0;
+
+	while (d != NULL && (de = readdir(d)) != NULL && n < max) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(buf, sizeof(buf), f) != NULL &&
+		    (p = strrchr(buf, ')')) != NULL &&
+		    sscanf(p + 2, "%*c %ld", &ppid) == 1 && ppid == master)
+			out[n++] = atol(de->d_name);
+		fclose(f);
+	}
+	if (d != NULL)
+		closedir(d);
+	return (n);
+}
+
+
+/* Append line to the stack's config (NULL: restore the saved original). */
+void
+conf_edit(const char *line)
+{
+	static char	*saved;
+	static size_t	 savedlen;
+	FILE		*f;
+
+	if (line != NULL && saved == NULL) {
+		f = fopen(stack_conf(), "r");
+		if (f == NULL)
+			return;
+		saved = malloc(65536);
+		savedlen = fread(saved, 1, 65536, f);
+		fclose(f);
+	}
+	if (line == NULL) {
+		if (saved == NULL)
+			return;
+		if ((f = fopen(stack_conf(), "w")) == NULL)
+			return;
+		fwrite(saved, 1, savedlen, f);
+		fclose(f);
+		free(saved);
+		saved = NULL;
+		return;
+	}
+	if ((f = fopen(stack_conf(), "a")) == NULL)
+		return;
+	fprintf(f, "%s\n", line);
+	fclose(f);
+}
+
+/* Wait until the master has n workers; 0 if it did within secs. */
+int
+wait_workers(long master, int n, double secs)
+{
+	long	 w[32];
+	int	 i;
+
+	for (i = 0; i < (int)(secs * 10); i++) {
+		if (workers_of(master, w, 32) == n)
+			return (0);
+		sleep_ms(100);
+	}
+	return (-1);
+}
+
+
+/* SIGHUP, then wait until n workers run and none of the old ones; 0 if so. */
+int
+reload_and_wait(int n)
+{
+	long	 master = master_pid(), before[32], now[32];
+	int	 nb, nn, i, j, k, old;
+
+	nb = workers_of(master, before, 32);
+	if (stack_ctl("app-reload") != 0)
+		return (-1);
+	for (k = 0; k < 200; k++) {
+		sleep_ms(100);
+		nn = workers_of(master, now, 32);
+		for (i = 0, old = 0; i < nn; i++)
+			for (j = 0; j < nb; j++)
+				if (now[i] == before[j])
+					old++;
+		if (nn == n && old == 0)
+			return (0);
 	}
 	return (-1);
 }

@@ -35,4 +35,30 @@ char		*stack_path(const char *);
 const char	*stack_conf(void);
 int		 wait_http_ok(const char *, double);
 
+/* A user made through POST /v1/auth/register, with its token pair. */
+struct tuser {
+	long long	 id;
+	char		 username[64];
+	char		 email[128];
+	char		 password[64];
+	char		 access[1024];
+	char		 refresh[128];
+	char		 auth[1100];	/* "Authorization: Bearer ..." */
+};
+
+int		 itest_user(const char *, struct tuser *);
+int		 itest_login(struct tuser *);
+const char	*itest_json_str(const char *, const char *, char *, size_t);
+long long	 itest_json_int(const char *, const char *);
+char		*itest_conf_get(const char *);
+int		 itest_sql(const char *, char *, size_t);
+
+/* the process model and the config of the stack */
+void		 sleep_ms(long);
+long		 master_pid(void);
+int		 workers_of(long, long *, int);
+int		 wait_workers(long, int, double);
+int		 reload_and_wait(int);
+void		 conf_edit(const char *);
+
 #endif

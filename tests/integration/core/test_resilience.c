@@ -35,57 +35,8 @@ struct load {
 	int		 npids;
 };
 
-static void
-sleep_ms(long ms)
-{
-	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000L };
 
-	nanosleep(&ts, NULL);
-}
 
-static long
-master_pid(void)
-{
-	char	*path = stack_path("run/throttlecove.pid");
-	FILE	*f = fopen(path, "r");
-	long	 pid = -1;
-
-	free(path);
-	if (f != NULL) {
-		if (fscanf(f, "%ld", &pid) != 1)
-			pid = -1;
-		fclose(f);
-	}
-	return (pid);
-}
-
-/* The children of the master (the workers), up to max. */
-static int
-workers_of(long master, long *out, int max)
-{
-	DIR		*d = opendir("/proc");
-	struct dirent	*de;
-	char		 path[300], buf[512], *p;
-	FILE		*f;
-	long		 ppid;
-	int		 n = 0;
-
-	while (d != NULL && (de = readdir(d)) != NULL && n < max) {
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		if ((f = fopen(path, "r")) == NULL)
-			continue;
-		if (fgets(buf, sizeof(buf), f) != NULL &&
-		    (p = strrchr(buf, ')')) != NULL &&
-		    sscanf(p + 2, "%*c %ld", &ppid) == 1 && ppid == master)
-			out[n++] = atol(de->d_name);
-		fclose(f);
-	}
-	if (d != NULL)
-		closedir(d);
-	return (n);
-}
 
 static void *
 load_loop(void *arg)
@@ -188,76 +139,7 @@ blocked_in(long pid)
 }
 
 
-/* Append line to the stack's config (NULL: restore the saved original). */
-static void
-conf_edit(const char *line)
-{
-	static char	*saved;
-	static size_t	 savedlen;
-	FILE		*f;
 
-	if (line != NULL && saved == NULL) {
-		f = fopen(stack_conf(), "r");
-		assert_non_null(f);
-		saved = malloc(65536);
-		savedlen = fread(saved, 1, 65536, f);
-		fclose(f);
-	}
-	if (line == NULL) {
-		if (saved == NULL)
-			return;
-		f = fopen(stack_conf(), "w");
-		assert_non_null(f);
-		fwrite(saved, 1, savedlen, f);
-		fclose(f);
-		free(saved);
-		saved = NULL;
-		return;
-	}
-	f = fopen(stack_conf(), "a");
-	assert_non_null(f);
-	fprintf(f, "%s\n", line);
-	fclose(f);
-}
-
-/* Wait until the master has n workers; 0 if it did within secs. */
-static int
-wait_workers(long master, int n, double secs)
-{
-	long	 w[32];
-	int	 i;
-
-	for (i = 0; i < (int)(secs * 10); i++) {
-		if (workers_of(master, w, 32) == n)
-			return (0);
-		sleep_ms(100);
-	}
-	return (-1);
-}
-
-
-/* SIGHUP, then wait until n workers run and none of the old ones; 0 if so. */
-static int
-reload_and_wait(int n)
-{
-	long	 master = master_pid(), before[32], now[32];
-	int	 nb, nn, i, j, k, old;
-
-	nb = workers_of(master, before, 32);
-	if (stack_ctl("app-reload") != 0)
-		return (-1);
-	for (k = 0; k < 200; k++) {
-		sleep_ms(100);
-		nn = workers_of(master, now, 32);
-		for (i = 0, old = 0; i < nn; i++)
-			for (j = 0; j < nb; j++)
-				if (now[i] == before[j])
-					old++;
-		if (nn == n && old == 0)
-			return (0);
-	}
-	return (-1);
-}
 
 static void
 test_reload_rereads_config(void **state)

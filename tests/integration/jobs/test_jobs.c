@@ -42,14 +42,6 @@
 static struct config	cfg;
 static struct worker	w;
 
-static void
-sleep_ms(int ms)
-{
-	struct timespec	 ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
 static double
 now_s(void)
 {
