@@ -76,6 +76,41 @@ const struct route routes[] = {
 	  .body_max = 1024, .schema = &admin_user_in,
 	  .perm = PERM_ADMIN_USERS },
 
+	/*
+	 * users: own profile and account, search, follows.  The literal
+	 * /v1/users/... paths come before /v1/users/{id}: the first row that
+	 * matches wins.
+	 */
+	{ .method = M_GET, .path = "/v1/users/profile", .fn = users_profile_get,
+	  .auth = AUTH_USER, .rate = RATE_READ, .readonly = 1,
+	  .perm = PERM_READ_OWN },
+	{ .method = M_PUT, .path = "/v1/users/profile",
+	  .fn = users_profile_update, .auth = AUTH_USER, .rate = RATE_WRITE,
+	  .body_max = 8192, .schema = &users_profile_in,
+	  .perm = PERM_WRITE_OWN },
+	{ .method = M_DELETE, .path = "/v1/users/account",
+	  .fn = users_account_delete, .auth = AUTH_SESSION, .rate = RATE_WRITE,
+	  .body_max = 1024, .schema = &users_delete_in,
+	  .perm = PERM_WRITE_OWN },
+	{ .method = M_GET, .path = "/v1/users/search", .fn = users_search,
+	  .auth = AUTH_USER, .rate = RATE_READ, .readonly = 1,
+	  .perm = PERM_READ_PUBLIC },
+	{ .method = M_POST, .path = "/v1/users/follow", .fn = users_follow,
+	  .auth = AUTH_USER, .rate = RATE_WRITE, .body_max = 1024,
+	  .schema = &users_follow_in, .perm = PERM_WRITE_OWN },
+	{ .method = M_DELETE, .path = "/v1/users/follow/{user_id}",
+	  .fn = users_unfollow, .auth = AUTH_USER, .rate = RATE_WRITE,
+	  .perm = PERM_WRITE_OWN },
+	{ .method = M_GET, .path = "/v1/users/followers", .fn = users_followers,
+	  .auth = AUTH_USER, .rate = RATE_READ, .readonly = 1,
+	  .perm = PERM_READ_OWN },
+	{ .method = M_GET, .path = "/v1/users/following", .fn = users_following,
+	  .auth = AUTH_USER, .rate = RATE_READ, .readonly = 1,
+	  .perm = PERM_READ_OWN },
+	{ .method = M_GET, .path = "/v1/users/{id}", .fn = users_get,
+	  .auth = AUTH_USER, .rate = RATE_READ, .readonly = 1,
+	  .perm = PERM_READ_PUBLIC },
+
 	/* test stacks only (debug_routes = 1) */
 	{ .method = M_POST, .path = "/v1/_debug/echo", .fn = ops_debug_echo,
 	  .auth = AUTH_NONE, .rate = RATE_WRITE, .body_max = 1024,

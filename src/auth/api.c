@@ -47,8 +47,9 @@
 
 /* ---------------------------------------------------------------- schemas */
 
-static const char *
-username_chars(const char *s)
+/* NULL if s uses only the characters a username may have, else why not. */
+const char *
+auth_username_chars(const char *s)
 {
 	for (; *s != '\0'; s++)
 		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.' &&
@@ -57,12 +58,24 @@ username_chars(const char *s)
 	return (NULL);
 }
 
-static const char *
-phone_chars(const char *s)
+/* "+41 (0)79 123-45.67": digits and the usual separators, + first only */
+const char *
+auth_phone_chars(const char *s)
 {
-	for (; *s != '\0'; s++)
-		if (!isdigit((unsigned char)*s) && strchr(" +-().", *s) == NULL)
-			return ("may contain only digits, spaces and + - ( ) .");
+	const char	*p;
+	int		 digits = 0;
+
+	for (p = s; *p != '\0'; p++) {
+		if (*p >= '0' && *p <= '9')
+			digits++;
+		else if (*p == '+' && p != s)
+			return ("may have + only at the start");
+		else if (strchr("+ -.()", *p) == NULL)
+			return ("must be a phone number (digits, spaces, "
+			    "+ - . ( ))");
+	}
+	if (digits < 3)
+		return ("must be a phone number (at least 3 digits)");
 	return (NULL);
 }
 
@@ -79,14 +92,14 @@ six_digits(const char *s)
 
 static const struct vfield register_fields[] = {
 	{ .name = "username", .type = VT_STRING, .flags = VF_REQUIRED |
-	  VF_MIN | VF_MAX, .min = 3, .max = 50, .check = username_chars },
+	  VF_MIN | VF_MAX, .min = 3, .max = 50, .check = auth_username_chars },
 	{ .name = "email", .type = VT_EMAIL, .flags = VF_REQUIRED },
 	{ .name = "password", .type = VT_STRING, .flags = VF_REQUIRED |
 	  VF_MIN | VF_MAX, .min = PASSWORD_MIN, .max = PASSWORD_MAX },
 	{ .name = "full_name", .type = VT_STRING, .flags = VF_NULLABLE |
 	  VF_MAX, .max = 255 },
 	{ .name = "phone", .type = VT_STRING, .flags = VF_NULLABLE | VF_MAX,
-	  .max = 20, .check = phone_chars },
+	  .max = 20, .check = auth_phone_chars },
 };
 const struct schema auth_register_in = SCHEMA(register_fields);
 
@@ -218,9 +231,13 @@ hash_or_problem(struct request *r, const char *pw, char **out)
 	return (rc);
 }
 
-/* Check pw against encoded (NULL: burn the time); 1, 0, or -1 + problem. */
+/*
+ * Check pw against encoded (NULL: burn the same time) through the Argon2id
+ * gate: 1 match, 0 not, -1 with the 503 written when every place is busy.
+ */
 int
-verify_or_problem(struct request *r, const char *encoded, const char *pw)
+auth_password_check(struct request *r, const char *encoded,
+    const char *pw)
 {
 	int	 ok = 0;
 
@@ -358,7 +375,7 @@ auth_login(struct request *r)
 	rc = req_exec(r, AUTH_SQL(SQL_AUTH_LOGIN_LOOKUP), &res, 1,
 	    body_str(r, "login"));
 	if (rc == DB_NONE) {
-		if (verify_or_problem(r, NULL, pw) == -1)
+		if (auth_password_check(r, NULL, pw) == -1)
 			return (r->status);
 		return (problem(r, E_INVALID_CREDENTIALS, NULL));
 	}
@@ -371,7 +388,7 @@ auth_login(struct request *r)
 		return (problem(r, E_ACCOUNT_LOCKED, "too many failed sign-ins; "
 		    "try again later"));
 	}
-	if ((ok = verify_or_problem(r, PQgetvalue(res, 0, 1), pw)) == -1)
+	if ((ok = auth_password_check(r, PQgetvalue(res, 0, 1), pw)) == -1)
 		return (r->status);
 	if (ok && PQgetvalue(res, 0, 3)[0] == 't') {
 		if (code == NULL)

@@ -17,6 +17,12 @@ struct worker;
 /* guard.c -- the authentication step of every request (a router hook) */
 int		 auth_guard(struct request *);
 
+/* api.c -- what other modules share with sign-up and sign-in */
+int		 auth_password_check(struct request *, const char *,
+		    const char *);
+const char	*auth_username_chars(const char *);
+const char	*auth_phone_chars(const char *);
+
 /* rbac.c -- roles and their permissions */
 unsigned	 rbac_role_perms(const char *);
 int		 rbac_role_valid(const char *);

@@ -28,7 +28,5 @@ int		 tx_begin_or_problem(struct request *);
 int		 tx_commit_or_problem(struct request *);
 int		 tx_fail(struct request *, enum db_rc);
 int		 hash_or_problem(struct request *, const char *, char **);
-int		 verify_or_problem(struct request *, const char *,
-		    const char *);
 
 #endif

@@ -151,15 +151,16 @@ static int
 connect_now(struct db *db)
 {
 	const char	*keys[] = { "dbname", "connect_timeout",
-	    "application_name", NULL };
-	const char	*vals[4];
+	    "application_name", "options", NULL };
+	const char	*vals[5];
 	char		 to[16];
 
 	snprintf(to, sizeof(to), "%d", db->timeout);
 	vals[0] = db->dsn;	/* expanded: the dsn may be a conninfo string */
 	vals[1] = to;
 	vals[2] = "throttlecove";
-	vals[3] = NULL;
+	vals[3] = "-c TimeZone=UTC";	/* timestamps render in UTC */
+	vals[4] = NULL;
 	db->conn = PQconnectdbParams(keys, vals, 1);
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
 		/* once per outage, not once per attempt */

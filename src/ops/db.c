@@ -15,6 +15,10 @@ const struct stmt ops_stmts[] = {
 	  "DELETE FROM user_sessions WHERE expires_at < now() - "
 	  "make_interval(days => $1::int) OR revoked_at < now() - "
 	  "make_interval(days => $1::int)" },
+	/* session-cleanup task: mailed tokens used or expired long ago */
+	{ SQL_OPS_TOKEN_CLEANUP, "ops_token_cleanup", 1,
+	  "DELETE FROM auth_tokens WHERE expires_at < now() - "
+	  "make_interval(days => $1::int)" },
 };
 
 /* Register the ops statements. */

@@ -64,17 +64,22 @@ ops_free(void)
 static int
 session_cleanup(struct worker *w)
 {
-	PGresult	*res;
+	const char	*days = db_i64(w->a, w->cfg->session_retention_days);
+	PGresult	*sess, *tok;
 	enum db_rc	 rc;
 
-	rc = db_exec(w->db, w->a, OPS_SQL(SQL_OPS_SESSION_CLEANUP), &res, 1,
-	    db_i64(w->a, w->cfg->session_retention_days));
+	rc = db_exec(w->db, w->a, OPS_SQL(SQL_OPS_SESSION_CLEANUP), &sess, 1,
+	    days);
+	if (rc == DB_OK || rc == DB_NONE)
+		rc = db_exec(w->db, w->a, OPS_SQL(SQL_OPS_TOKEN_CLEANUP), &tok,
+		    1, days);
 	if (rc != DB_OK && rc != DB_NONE) {
 		log_err("session-cleanup: failed (%d)", (int)rc);
 		return (1);
 	}
-	log_info("session-cleanup: %s sessions removed",
-	    res != NULL ? PQcmdTuples(res) : "0");
+	log_info("session-cleanup: %s sessions and %s mailed tokens removed",
+	    sess != NULL ? PQcmdTuples(sess) : "0",
+	    tok != NULL ? PQcmdTuples(tok) : "0");
 	return (0);
 }
 
