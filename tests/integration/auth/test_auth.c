@@ -942,6 +942,42 @@ test_api_key_limit_and_use(void **state)
 	resp_free(&r);
 }
 
+
+/* A key has its own hourly limit, whatever the route's class. */
+static void
+test_api_key_own_rate_limit(void **state)
+{
+	struct tuser	 u;
+	struct resp	 r;
+	char		 key[128], hdr[160], h[32];
+	int		 i;
+
+	(void)state;
+	assert_int_equal(itest_user("krl", &u), 0);
+	assert_int_equal(status_of("POST", "/v1/api-keys",
+	    "{\"name\":\"slow\",\"permissions\":[\"read:own\"],"
+	    "\"rate_limit\":3}", u.auth, &r), 201);
+	itest_json_str(r.body, "key", key, sizeof(key));
+	resp_free(&r);
+	snprintf(hdr, sizeof(hdr), "X-API-Key: %s", key);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(status_of("GET", "/v1/users/profile", NULL,
+		    hdr, &r), 200);
+		assert_non_null(resp_header(&r, "RateLimit-Limit", h,
+		    sizeof(h)));
+		assert_string_equal(h, "3");
+		resp_free(&r);
+	}
+	assert_int_equal(status_of("GET", "/v1/users/profile", NULL, hdr, &r),
+	    429);
+	assert_code(&r, 429, "rate_limited");
+	assert_non_null(resp_header(&r, "Retry-After", h, sizeof(h)));
+	resp_free(&r);
+	/* the owner's session is not held back by the key's budget */
+	assert_int_equal(status_of("GET", "/v1/users/profile", NULL, u.auth,
+	    NULL), 200);
+}
+
 struct storm {
 	pthread_t	 t;
 	int		 busy;	/* 503 from the gate */
@@ -1057,6 +1093,7 @@ main(void)
 		cmocka_unit_test(test_admin_roles_and_locks),
 		cmocka_unit_test(test_api_keys),
 		cmocka_unit_test(test_api_key_limit_and_use),
+		cmocka_unit_test(test_api_key_own_rate_limit),
 		cmocka_unit_test(test_login_storm_leaves_a_worker_free),
 	};
 	int	 rc;
