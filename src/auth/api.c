@@ -308,6 +308,35 @@ invalid_token(struct request *r)
 	return (problem_fields(r, &fe, 1));
 }
 
+/*
+ * BEGIN, then use up the body's mailed token of kind: *res holds its
+ * user_id and email.  0 inside the open transaction, or -1 with the answer
+ * written and the transaction rolled back.
+ */
+static int
+consume_token_or_problem(struct request *r, const char *kind, PGresult **res)
+{
+	const char	*token = body_str(r, "token");
+	unsigned char	 hash[32];
+	enum db_rc	 rc;
+
+	sha256(token, strlen(token), hash);
+	if (tx_begin_or_problem(r) == -1)
+		return (-1);
+	rc = req_exec(r, AUTH_SQL(SQL_AUTH_TOKEN_CONSUME), res, 2,
+	    bytea_hex(r->a, hash, 32), kind);
+	if (rc == DB_NONE) {
+		db_simple(r->w->db, "ROLLBACK");
+		invalid_token(r);
+		return (-1);
+	}
+	if (rc != DB_OK) {
+		tx_fail(r, rc);
+		return (-1);
+	}
+	return (0);
+}
+
 /* ---------------------------------------------------------------- handlers */
 
 /* POST /v1/auth/register: a new account, a token pair, a verification mail. */
@@ -452,10 +481,8 @@ auth_logout(struct request *r)
 int
 auth_refresh(struct request *r)
 {
-	const struct config	*cfg = r->w->cfg;
 	const char		*old = body_str(r, "refresh_token");
 	const char		*sid, *role, *user, *access, *oldh, *newh;
-	struct access_claims	 c;
 	unsigned char		 hash[32];
 	char			*fresh;
 	PGresult		*res;
@@ -504,12 +531,7 @@ auth_refresh(struct request *r)
 		return (tx_fail(r, rc));
 	if (tx_commit_or_problem(r) == -1)
 		return (r->status);
-	memset(&c, 0, sizeof(c));
-	c.uid = uid;
-	snprintf(c.sid, sizeof(c.sid), "%s", sid);
-	snprintf(c.role, sizeof(c.role), "%s", role);
-	c.iat = time(NULL);
-	if ((access = token_sign(r->a, cfg->jwt_secret, &c)) == NULL)
+	if ((access = session_access_token(r, uid, sid, role)) == NULL)
 		return (problem(r, E_INTERNAL, NULL));
 	reply_header(r, "Cache-Control", "no-store");
 	return (reply_json(r, 200, session_pair_json(r, user, access, fresh,
@@ -563,9 +585,8 @@ auth_forgot_password(struct request *r)
 int
 auth_reset_password(struct request *r)
 {
-	const char		*msg, *token = body_str(r, "token");
+	const char		*msg;
 	struct field_error	 fe;
-	unsigned char		 hash[32];
 	PGresult		*res;
 	enum db_rc		 rc;
 	char			*pwhash;
@@ -577,19 +598,9 @@ auth_reset_password(struct request *r)
 		fe.message = msg;
 		return (problem_fields(r, &fe, 1));
 	}
-	if (hash_or_problem(r, body_str(r, "password"), &pwhash) == -1)
+	if (hash_or_problem(r, body_str(r, "password"), &pwhash) == -1 ||
+	    consume_token_or_problem(r, "reset_password", &res) == -1)
 		return (r->status);
-	sha256(token, strlen(token), hash);
-	if (tx_begin_or_problem(r) == -1)
-		return (r->status);
-	rc = req_exec(r, AUTH_SQL(SQL_AUTH_TOKEN_CONSUME), &res, 2,
-	    bytea_hex(r->a, hash, 32), "reset_password");
-	if (rc == DB_NONE) {
-		db_simple(r->w->db, "ROLLBACK");
-		return (invalid_token(r));
-	}
-	if (rc != DB_OK)
-		return (tx_fail(r, rc));
 	uid = atoll(PQgetvalue(res, 0, 0));
 	rc = req_exec(r, AUTH_SQL(SQL_AUTH_PASSWORD_SET), NULL, 2,
 	    db_i64(r->a, uid), pwhash);
@@ -606,22 +617,11 @@ auth_reset_password(struct request *r)
 int
 auth_verify_email(struct request *r)
 {
-	const char	*token = body_str(r, "token");
-	unsigned char	 hash[32];
 	PGresult	*res;
 	enum db_rc	 rc;
 
-	sha256(token, strlen(token), hash);
-	if (tx_begin_or_problem(r) == -1)
+	if (consume_token_or_problem(r, "verify_email", &res) == -1)
 		return (r->status);
-	rc = req_exec(r, AUTH_SQL(SQL_AUTH_TOKEN_CONSUME), &res, 2,
-	    bytea_hex(r->a, hash, 32), "verify_email");
-	if (rc == DB_NONE) {
-		db_simple(r->w->db, "ROLLBACK");
-		return (invalid_token(r));
-	}
-	if (rc != DB_OK)
-		return (tx_fail(r, rc));
 	rc = req_exec(r, AUTH_SQL(SQL_AUTH_EMAIL_VERIFIED), NULL, 2,
 	    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
 	if (rc == DB_NONE) {	/* the address changed since the mail */

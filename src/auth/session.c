@@ -49,6 +49,21 @@ session_uncache(struct worker *w, struct arena *a, const char *sid)
 		    "cached until Redis is back or the key expires");
 }
 
+/* A new access token for session sid of uid; in the arena, or NULL. */
+char *
+session_access_token(struct request *r, int64_t uid, const char *sid,
+    const char *role)
+{
+	struct access_claims	 c;
+
+	memset(&c, 0, sizeof(c));
+	c.uid = uid;
+	snprintf(c.sid, sizeof(c.sid), "%s", sid);
+	snprintf(c.role, sizeof(c.role), "%s", role);
+	c.iat = time(NULL);
+	return (token_sign(r->a, r->w->cfg->jwt_secret, &c));
+}
+
 /* The token pair answer, around the user object user_json (arena). */
 char *
 session_pair_json(struct request *r, const char *user_json,
@@ -68,7 +83,6 @@ int
 session_issue_or_problem(struct request *r, int64_t uid, int status)
 {
 	const struct config	*cfg = r->w->cfg;
-	struct access_claims	 c;
 	unsigned char		 hash[32];
 	const char		*ua, *sid, *role, *user, *access;
 	char			*refresh;
@@ -90,12 +104,7 @@ session_issue_or_problem(struct request *r, int64_t uid, int status)
 	role = PQgetvalue(res, 0, 1);
 	user = PQgetvalue(res, 0, 2);
 
-	memset(&c, 0, sizeof(c));
-	c.uid = uid;
-	snprintf(c.sid, sizeof(c.sid), "%s", sid);
-	snprintf(c.role, sizeof(c.role), "%s", role);
-	c.iat = time(NULL);
-	if ((access = token_sign(r->a, cfg->jwt_secret, &c)) == NULL)
+	if ((access = session_access_token(r, uid, sid, role)) == NULL)
 		return (problem(r, E_INTERNAL, NULL));
 	/* Redis down: the guard falls back to PostgreSQL for this session */
 	(void)session_cache(r->w, r->a, sid, uid, role,

@@ -19,6 +19,8 @@ int	session_issue_or_problem(struct request *, int64_t, int);
 int	session_cache(struct worker *, struct arena *, const char *, int64_t,
 	    const char *, long);
 void	session_uncache(struct worker *, struct arena *, const char *);
+char	*session_access_token(struct request *, int64_t, const char *,
+	    const char *);
 char	*session_pair_json(struct request *, const char *, const char *,
 	    const char *, const char *);
 

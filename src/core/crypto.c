@@ -316,8 +316,9 @@ ct_equal(const void *a, const void *b, size_t n)
 	return (CRYPTO_memcmp(a, b, n) == 0);
 }
 
-static int
-hexval(unsigned char c)
+/* The value of hex digit c, or -1. */
+int
+hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return (c - '0');
@@ -337,8 +338,8 @@ hexkey_parse(const char *s, unsigned char key[32])
 	if (s == NULL || strlen(s) != 64)
 		return (-1);
 	for (i = 0; i < 32; i++) {
-		if ((hi = hexval((unsigned char)s[2 * i])) == -1 ||
-		    (lo = hexval((unsigned char)s[2 * i + 1])) == -1) {
+		if ((hi = hex_digit((unsigned char)s[2 * i])) == -1 ||
+		    (lo = hex_digit((unsigned char)s[2 * i + 1])) == -1) {
 			OPENSSL_cleanse(key, 32);
 			return (-1);
 		}

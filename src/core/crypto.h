@@ -22,6 +22,7 @@ char	*bytea_hex(struct arena *, const unsigned char *, size_t);
 void	 hmac_sha256(const void *, size_t, const void *, size_t,
 	    unsigned char[32]);
 int	 ct_equal(const void *, const void *, size_t);
+int	 hex_digit(int);
 int	 hexkey_parse(const char *, unsigned char[32]);
 char	*secret_seal(struct arena *, const unsigned char[32], const void *,
 	    size_t);

@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "core/arena.h"
+#include "core/crypto.h"
 #include "core/http.h"
 
 static const char *const method_names[METHOD__MAX] = {
@@ -82,17 +83,6 @@ http_header(const struct request *r, const char *name)
 	return (http_env(r, var));
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
 
 /* Percent-decode s[0..n) into the arena; NULL if the encoding is bad. */
 static char *
@@ -109,8 +99,8 @@ url_decode(struct arena *a, const char *s, size_t n)
 		else if (s[i] == '%') {
 			if (i + 2 >= n)
 				return (NULL);
-			if ((h = hexval((unsigned char)s[i + 1])) < 0 ||
-			    (l = hexval((unsigned char)s[i + 2])) < 0)
+			if ((h = hex_digit((unsigned char)s[i + 1])) < 0 ||
+			    (l = hex_digit((unsigned char)s[i + 2])) < 0)
 				return (NULL);
 			*o++ = (char)(h << 4 | l);
 			i += 2;
