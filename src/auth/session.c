@@ -49,6 +49,27 @@ session_uncache(struct worker *w, struct arena *a, const char *sid)
 		    "cached until Redis is back or the key expires");
 }
 
+/*
+ * The client's User-Agent as stored with the session: at most
+ * USER_AGENT_MAX bytes of printable ASCII (anything else becomes '?', so
+ * no byte sequence a client sends can make the insert fail).
+ */
+static const char *
+user_agent(struct request *r)
+{
+	const char	*ua = http_env(r, "HTTP_USER_AGENT");
+	char		*out;
+	size_t		 i;
+
+	if (ua == NULL)
+		return (NULL);
+	out = arena_strndup(r->a, ua, strnlen(ua, USER_AGENT_MAX));
+	for (i = 0; out[i] != '\0'; i++)
+		if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] > 0x7e)
+			out[i] = '?';
+	return (out);
+}
+
 /* A new access token for session sid of uid; in the arena, or NULL. */
 char *
 session_access_token(struct request *r, int64_t uid, const char *sid,
@@ -92,9 +113,7 @@ session_issue_or_problem(struct request *r, int64_t uid, int status)
 	if ((refresh = random_token(r->a, 32)) == NULL)
 		return (problem(r, E_INTERNAL, NULL));
 	sha256(refresh, strlen(refresh), hash);
-	ua = http_env(r, "HTTP_USER_AGENT");
-	if (ua != NULL && strlen(ua) > USER_AGENT_MAX)
-		ua = arena_strndup(r->a, ua, USER_AGENT_MAX);
+	ua = user_agent(r);
 	rc = req_exec(r, AUTH_SQL(SQL_AUTH_SESSION_CREATE), &res, 5,
 	    db_i64(r->a, uid), r->remote_addr, ua,
 	    db_i64(r->a, cfg->session_days), bytea_hex(r->a, hash, 32));

@@ -226,6 +226,7 @@ test_register_validation_and_conflicts(void **state)
 static void
 test_login_by_username_and_email(void **state)
 {
+	const char	*ua[] = { "User-Agent: bad \xff\xfe bytes \x01", NULL };
 	struct tuser	 u;
 	struct resp	 r;
 	char		 body[512];
@@ -239,6 +240,11 @@ test_login_by_username_and_email(void **state)
 	    200);
 	assert_non_null(strstr(r.body, "\"token_type\":\"Bearer\""));
 	assert_non_null(strstr(r.body, "\"expires_in\":900"));
+	resp_free(&r);
+	/* whatever bytes the User-Agent holds, the session is stored */
+	assert_int_equal(http_req("POST", "/v1/auth/login", body,
+	    "application/json", ua, &r), 0);
+	assert_int_equal(r.status, 200);
 	resp_free(&r);
 }
 
