@@ -64,6 +64,9 @@ const struct route routes[] = {
 	{ .method = M_GET, .path = "/v1/api-keys", .fn = apikey_list,
 	  .auth = AUTH_SESSION, .rate = RATE_READ, .readonly = 1,
 	  .perm = PERM_READ_OWN },
+	{ .method = M_GET, .path = "/v1/api-keys/{id}", .fn = apikey_get,
+	  .auth = AUTH_SESSION, .rate = RATE_READ, .readonly = 1,
+	  .perm = PERM_READ_OWN },
 	{ .method = M_DELETE, .path = "/v1/api-keys/{id}", .fn = apikey_delete,
 	  .auth = AUTH_SESSION, .rate = RATE_WRITE, .perm = PERM_WRITE_OWN },
 

@@ -757,9 +757,12 @@ auth_oauth(struct request *r)
 			return (problem(r, E_CONFLICT, "an account with this "
 			    "email exists and has not verified it: sign in "
 			    "with its password and verify the address first"));
-		if (PQgetvalue(res, 0, 3)[0] == 't')
+		if (atol(PQgetvalue(res, 0, 3)) > 0) {
+			reply_header(r, "Retry-After", arena_strdup(r->a,
+			    PQgetvalue(res, 0, 3)));
 			return (problem(r, E_ACCOUNT_LOCKED, "this account is "
 			    "locked"));
+		}
 		if (strcmp(kind, "email") == 0) {
 			rc = req_exec(r, AUTH_SQL(SQL_AUTH_OAUTH_LINK), NULL,
 			    4, p->name, id.subject, db_i64(r->a, uid), email);

@@ -47,6 +47,7 @@ int		 auth_oauth(struct request *);
 /* keys.c -- API keys */
 int		 apikey_create(struct request *);
 int		 apikey_list(struct request *);
+int		 apikey_get(struct request *);
 int		 apikey_delete(struct request *);
 
 /* admin.c -- user administration */

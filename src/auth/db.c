@@ -17,10 +17,7 @@ const struct stmt auth_stmts[] = {
 	/* auth_login(): by username or email; seconds left of a lock. */
 	{ SQL_AUTH_LOGIN_LOOKUP, "auth_login_lookup", 1,
 	  "SELECT id, password_hash, role, mfa_enabled, mfa_secret,"
-	  " coalesce(mfa_last_step, -1),"
-	  " CASE WHEN locked_until > now() THEN"
-	  "  least(ceil(extract(epoch FROM locked_until - now())), 2147483647)"
-	  "  ::bigint ELSE 0 END"
+	  " coalesce(mfa_last_step, -1), " LOCK_SECONDS("users")
 	  " FROM users WHERE lower(username) = lower($1)"
 	  " OR lower(email) = lower($1) LIMIT 1" },
 	/* auth_login(): one more failure; the last allowed one locks. */
@@ -59,8 +56,9 @@ const struct stmt auth_stmts[] = {
 	  "SELECT json_build_object('user', " USER_JSON("u") ","
 	  " 'session', json_build_object('id', s.id,"
 	  "  'ip_address', host(s.ip_address), 'user_agent', s.user_agent,"
-	  "  'created_at', s.created_at, 'last_seen_at', s.last_seen_at,"
-	  "  'expires_at', s.expires_at))::text"
+	  "  'created_at', " SQL_TS("s.created_at") ","
+	  "  'last_seen_at', " SQL_TS("s.last_seen_at") ","
+	  "  'expires_at', " SQL_TS("s.expires_at") "))::text"
 	  " FROM user_sessions s JOIN users u ON u.id = s.user_id"
 	  " WHERE s.id = $1::uuid AND s.user_id = $2" },
 	/* auth_logout(), reuse detection: end one session. */
@@ -129,13 +127,12 @@ const struct stmt auth_stmts[] = {
 	  " VALUES ('mail', 'user', $1, $2::jsonb)" },
 	/* auth_oauth(): the linked account first, else one by email. */
 	{ SQL_AUTH_OAUTH_LOOKUP, "auth_oauth_lookup", 3,
-	  "SELECT 'identity', u.id, u.role,"
-	  " coalesce(u.locked_until > now(), false)"
+	  "SELECT 'identity', u.id, u.role, " LOCK_SECONDS("u")
 	  " FROM oauth_identities i JOIN users u ON u.id = i.user_id"
 	  " WHERE i.provider = $1 AND i.subject = $2"
 	  " UNION ALL"
 	  " SELECT CASE WHEN u.email_verified THEN 'email' ELSE 'unverified'"
-	  " END, u.id, u.role, coalesce(u.locked_until > now(), false)"
+	  " END, u.id, u.role, " LOCK_SECONDS("u")
 	  " FROM users u"
 	  " WHERE $3::text IS NOT NULL AND lower(u.email) = lower($3)"
 	  " LIMIT 1" },
@@ -166,6 +163,9 @@ const struct stmt auth_stmts[] = {
 	{ SQL_AUTH_KEY_LIST, "auth_key_list", 1,
 	  "SELECT coalesce(json_agg(" KEY_JSON("k") " ORDER BY k.id DESC),"
 	  " '[]')::text FROM api_keys k WHERE k.user_id = $1" },
+	{ SQL_AUTH_KEY_GET, "auth_key_get", 2,
+	  "SELECT " KEY_JSON("k") "::text FROM api_keys k"
+	  " WHERE k.id = $1 AND k.user_id = $2" },
 	{ SQL_AUTH_KEY_DELETE, "auth_key_delete", 2,
 	  "DELETE FROM api_keys WHERE id = $1 AND user_id = $2" },
 	/* auth_guard(): a live key of an unlocked user; last_used kept */

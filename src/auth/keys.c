@@ -18,6 +18,7 @@
 #include "auth/db.h"
 #include "auth/internal.h"
 #include "core/arena.h"
+#include "core/config.h"
 #include "core/crypto.h"
 #include "core/db.h"
 #include "core/http.h"
@@ -57,7 +58,7 @@ apikey_create(struct request *r)
 	PGresult		*res;
 	enum db_rc		 rc;
 	size_t			 i, n, nfe = 0;
-	long			 rate = 1000;
+	long			 rate, lim, per;
 	unsigned		 bit;
 
 	json_object_object_get_ex(r->json, "permissions", &perms);
@@ -79,8 +80,13 @@ apikey_create(struct request *r)
 	buf_putc(&list, '}');
 	if (nfe > 0)
 		return (problem_fields(r, fe, nfe));
+	/* per hour: the key's own, else the config's rate_api_key */
 	if (json_object_object_get_ex(r->json, "rate_limit", &v))
 		rate = (long)json_object_get_int64(v);
+	else if (config_rate(r->w->cfg->rate_api_key, &lim, &per) == 0)
+		rate = lim * 3600 / per > 0 ? lim * 3600 / per : 1;
+	else
+		rate = 10000;
 	expires = body_str(r, "expires_at");
 	if (expires != NULL) {
 		rc = req_exec(r, AUTH_SQL(SQL_AUTH_IS_FUTURE), NULL, 1,
@@ -138,6 +144,23 @@ apikey_list(struct request *r)
 		return (problem_db(r, rc));
 	return (reply_json(r, 200, arena_printf(r->a,
 	    "{\"data\":%s,\"next_cursor\":null}", json)));
+}
+
+/* GET /v1/api-keys/{id}: one of the caller's keys (never the key). */
+int
+apikey_get(struct request *r)
+{
+	const char	*json;
+	enum db_rc	 rc;
+	int64_t		 id;
+
+	if (route_id_or_problem(r, 0, &id) == -1)
+		return (r->status);
+	rc = req_json(r, AUTH_SQL(SQL_AUTH_KEY_GET), &json, 2,
+	    db_i64(r->a, id), db_i64(r->a, r->uid));
+	if (rc != DB_OK)
+		return (problem_db(r, rc));
+	return (reply_json(r, 200, json));
 }
 
 /* DELETE /v1/api-keys/{id}: revoke one of the caller's keys. */

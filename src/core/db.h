@@ -17,6 +17,10 @@ struct request;
 
 enum db_rc { DB_OK, DB_NONE, DB_CONFLICT, DB_DOWN, DB_ERR };
 
+/* A timestamptz as the API writes it: RFC 3339 in UTC, whole seconds. */
+#define SQL_TS(x)	"to_char(" x " AT TIME ZONE 'UTC', " \
+			"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
 struct stmt {
 	int		 id;		/* == its index in the module's table */
 	const char	*name;

@@ -6,8 +6,8 @@
  *   PROFILE_PUBLIC  what any signed-in user may see: no email, phone,
  *                   role, hash, secret or lockout state.
  *
- * Both count accepted follows only.  Timestamps are rendered in UTC with
- * to_char(), so the answer does not depend on the server's TimeZone.
+ * Both count accepted follows only.  Timestamps are rendered with SQL_TS(),
+ * in UTC whatever the server's TimeZone.
  *
  * Lists fetch limit + 1 rows and answer one row: the JSON array of the
  * first limit rows, the sort key of the last row shown (the cursor) and
@@ -18,9 +18,6 @@
 #include "core/db.h"
 #include "users/db.h"
 #include "users/users.h"
-
-#define UTC(x)	"to_char(" x " AT TIME ZONE 'UTC', " \
-		"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 /* accepted follows of the user row u */
 #define FOLLOWERS_COUNT							\
@@ -34,7 +31,7 @@
 #define PUBLIC_FIELDS							\
 	"'id', u.id, 'username', u.username, "				\
 	"'full_name', u.full_name, 'avatar_url', u.avatar_url, "	\
-	"'created_at', " UTC("u.created_at") ", "			\
+	"'created_at', " SQL_TS("u.created_at") ", "			\
 	"'followers_count', " FOLLOWERS_COUNT ", "			\
 	"'following_count', " FOLLOWING_COUNT
 
@@ -46,9 +43,9 @@
 	"'phone', u.phone, 'avatar_url', u.avatar_url, "		\
 	"'email_verified', u.email_verified, "				\
 	"'mfa_enabled', u.mfa_enabled, 'role', u.role, "		\
-	"'last_login', " UTC("u.last_login") ", "			\
-	"'created_at', " UTC("u.created_at") ", "			\
-	"'updated_at', " UTC("u.updated_at") ", "			\
+	"'last_login', " SQL_TS("u.last_login") ", "			\
+	"'created_at', " SQL_TS("u.created_at") ", "			\
+	"'updated_at', " SQL_TS("u.updated_at") ", "			\
 	"'followers_count', " FOLLOWERS_COUNT ", "			\
 	"'following_count', " FOLLOWING_COUNT ")"
 
@@ -77,7 +74,7 @@
 	"AND ($2::bigint IS NULL OR rel.id < $2::bigint) "		\
 	"ORDER BY rel.id DESC LIMIT $3::int + 1) "			\
 	PAGE("json_build_object(" PUBLIC_FIELDS ", 'followed_at', "	\
-	    UTC("u.followed_at") ")", "rid")
+	    SQL_TS("u.followed_at") ")", "rid")
 
 /* Statements of the users module; ids equal their index. */
 const struct stmt users_stmts[] = {
@@ -144,7 +141,7 @@ const struct stmt users_stmts[] = {
 	  "ELSE 'exists' END, "
 	  "(SELECT json_build_object('id', i.id, 'follower_id', i.follower_id, "
 	  "'following_id', i.following_id, 'status', i.status, "
-	  "'created_at', " UTC("i.created_at") ") FROM ins i)" },
+	  "'created_at', " SQL_TS("i.created_at") ") FROM ins i)" },
 	/* users_unfollow: never removes a block (that is the target's row) */
 	{ SQL_USERS_UNFOLLOW, "users_unfollow", 2,
 	  "DELETE FROM user_relationships WHERE follower_id = $1 "

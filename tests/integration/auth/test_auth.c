@@ -846,8 +846,22 @@ test_admin_roles_and_locks(void **state)
 	    admin.auth, NULL), 400);
 	/* lock and unlock */
 	assert_int_equal(status_of("PUT", path, "{\"locked\":true}",
-	    admin.auth, NULL), 200);
+	    admin.auth, &r), 200);
+	assert_non_null(strstr(r.body, "\"locked_until\": \"infinity\""));
+	resp_free(&r);
 	assert_int_equal(itest_login(&user), -1);
+	{
+		char	 body[512], ra[32];
+
+		snprintf(body, sizeof(body), "{\"login\":\"%s\",\"password\":"
+		    "\"%s\"}", user.username, user.password);
+		assert_int_equal(status_of("POST", "/v1/auth/login", body,
+		    NULL, &r), 423);
+		assert_code(&r, 423, "account_locked");
+		assert_non_null(resp_header(&r, "Retry-After", ra,
+		    sizeof(ra)));
+		resp_free(&r);
+	}
 	assert_int_equal(status_of("PUT", path, "{\"locked\":false}",
 	    admin.auth, NULL), 200);
 	assert_int_equal(itest_login(&user), 0);
@@ -871,6 +885,11 @@ test_api_keys(void **state)
 	assert_true(strncmp(key, "tck_", 4) == 0);
 	snprintf(id, sizeof(id), "%lld", itest_json_int(r.body, "id"));
 	assert_non_null(resp_header(&r, "Location", path, sizeof(path)));
+	resp_free(&r);
+	/* the Location names it, without the key */
+	assert_int_equal(status_of("GET", path, NULL, u.auth, &r), 200);
+	assert_null(strstr(r.body, key));
+	assert_non_null(strstr(r.body, "\"rate_limit\" : 500"));
 	resp_free(&r);
 	snprintf(hdr, sizeof(hdr), "X-API-Key: %s", key);
 	/* shown once: the list never has it */
