@@ -19,7 +19,9 @@
  *   RATE_AUTH           IP + the body's "login" value (lower-cased, then
  *                       SHA-256: a bounded key without user text), or the
  *                       IP alone when there is no "login" (register,
- *                       forgot-password: the contract keys those by IP).
+ *                       forgot-password: the contract keys those by IP);
+ *                       the account when signed in (verify-mfa), so that
+ *                       changing addresses does not buy more guesses.
  *   RATE_READ/WRITE/UPLOAD  the user (uid) if authenticated, else the IP.
  *   an API key          only its own limit (the key's requests per hour,
  *                       or rate_api_key), whatever the route's class: one
@@ -299,6 +301,9 @@ bucket(struct request *r, long *limit, long *period)
 		return (NULL);
 	*limit = c->limit;
 	*period = c->period;
+	if (rate == RATE_AUTH && r->uid != 0)	/* verify-mfa: the account */
+		return (arena_printf(r->a, "tc:rl:%s:u:%" PRId64, c->name,
+		    r->uid));
 	if (rate == RATE_AUTH) {
 		if ((login = login_hash(r)) != NULL)
 			return (arena_printf(r->a, "tc:rl:%s:%s:%s", c->name,
