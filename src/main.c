@@ -21,6 +21,7 @@
 #include "core/router.h"
 #include "core/worker.h"
 #include "jobs/jobs.h"
+#include "motorcycles/motorcycles.h"
 #include "ops/ops.h"
 #include "users/users.h"
 
@@ -50,7 +51,8 @@ setup(const struct config *cfg, const char *proc)
 		return (-1);
 	router_enable_debug(cfg->debug_routes);
 	if (ops_register() == -1 || jobs_register() == -1 ||
-	    auth_register_stmts() == -1 || users_register_stmts() == -1)
+	    auth_register_stmts() == -1 || users_register_stmts() == -1 ||
+	    moto_register_access() == -1)
 		return (-1);
 	cursor_init(cfg->jwt_secret);
 	return (0);
