@@ -301,6 +301,23 @@ reason(int status)
 	}
 }
 
+/*
+ * Read and drop what is left of the request body.  A reply sent before the
+ * body was read (413, 415, 401...) must not close the connection with the
+ * body still queued: nginx would see a reset and its client a broken
+ * answer.  nginx has already bounded the body (client_max_body_size).
+ */
+void
+http_drain_body(struct request *r)
+{
+	char	 scratch[16384];
+
+	if (r->fr == NULL || r->body != NULL || r->content_length <= 0)
+		return;
+	while (FCGX_GetStr(scratch, sizeof(scratch), r->fr->in) > 0)
+		;
+}
+
 /* Write the reply to the FastCGI stream, once. */
 void
 http_send(struct request *r)

@@ -80,6 +80,7 @@ const char	*http_header(const struct request *, const char *);
 const char	*http_query(struct request *, const char *);
 int		 http_read_body(struct request *, size_t);
 void		 http_send(struct request *);
+void		 http_drain_body(struct request *);
 
 void		 reply_header(struct request *, const char *, const char *);
 int		 reply_raw(struct request *, int, const char *, const char *,
