@@ -385,9 +385,12 @@ auth_register(struct request *r)
 	return (session_issue_or_problem(r, uid, 201));
 }
 
-/* POST /v1/auth/login: password (and TOTP code) for a token pair. */
-int
-auth_login(struct request *r)
+/*
+ * The body of auth_login(), run while it holds a place of the Argon2id
+ * gate: a login that cannot get one is refused before it costs a query.
+ */
+static int
+login(struct request *r)
 {
 	const struct config	*cfg = r->w->cfg;
 	const char		*pw = body_str(r, "password");
@@ -404,8 +407,7 @@ auth_login(struct request *r)
 	rc = req_exec(r, AUTH_SQL(SQL_AUTH_LOGIN_LOOKUP), &res, 1,
 	    body_str(r, "login"));
 	if (rc == DB_NONE) {
-		if (auth_password_check(r, NULL, pw) == -1)
-			return (r->status);
+		password_burn(pw);
 		return (problem(r, E_INVALID_CREDENTIALS, NULL));
 	}
 	if (rc != DB_OK)
@@ -417,8 +419,7 @@ auth_login(struct request *r)
 		return (problem(r, E_ACCOUNT_LOCKED, "too many failed sign-ins; "
 		    "try again later"));
 	}
-	if ((ok = auth_password_check(r, PQgetvalue(res, 0, 1), pw)) == -1)
-		return (r->status);
+	ok = password_verify(PQgetvalue(res, 0, 1), pw);
 	if (ok && PQgetvalue(res, 0, 3)[0] == 't') {
 		if (code == NULL)
 			return (problem(r, E_MFA_REQUIRED, "send mfa_code with "
@@ -457,6 +458,19 @@ auth_login(struct request *r)
 	if (rc != DB_OK)
 		return (problem_db(r, rc));
 	return (session_issue_or_problem(r, uid, 200));
+}
+
+/* POST /v1/auth/login: password (and TOTP code) for a token pair. */
+int
+auth_login(struct request *r)
+{
+	int	 status;
+
+	if (gate_or_problem(r) == -1)
+		return (r->status);
+	status = login(r);
+	gate_leave();
+	return (status);
 }
 
 /* POST /v1/auth/logout: end this session everywhere at once. */
