@@ -20,9 +20,12 @@
 #include "core/ratelimit.h"
 #include "core/router.h"
 #include "core/worker.h"
+#include "fuel/fuel.h"
 #include "jobs/jobs.h"
+#include "maintenance/maintenance.h"
 #include "motorcycles/motorcycles.h"
 #include "ops/ops.h"
+#include "parts/parts.h"
 #include "users/users.h"
 
 static void
@@ -52,7 +55,9 @@ setup(const struct config *cfg, const char *proc)
 	router_enable_debug(cfg->debug_routes);
 	if (ops_register() == -1 || jobs_register() == -1 ||
 	    auth_register_stmts() == -1 || users_register_stmts() == -1 ||
-	    moto_register_access() == -1)
+	    moto_register_access() == -1 || moto_register_stmts() == -1 ||
+	    maint_register_stmts() == -1 || fuel_register_stmts() == -1 ||
+	    parts_register_stmts() == -1)
 		return (-1);
 	cursor_init(cfg->jwt_secret);
 	return (0);

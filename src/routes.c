@@ -10,7 +10,11 @@
 
 #include "auth/auth.h"
 #include "core/router.h"
+#include "maintenance/maintenance.h"
+#include "motorcycles/motorcycles.h"
+#include "fuel/fuel.h"
 #include "ops/ops.h"
+#include "parts/parts.h"
 #include "users/users.h"
 
 const struct route routes[] = {
@@ -111,6 +115,151 @@ const struct route routes[] = {
 	  .auth = AUTH_USER, .rate = RATE_READ, .readonly = 1,
 	  .perm = PERM_READ_OWN },
 	{ .method = M_GET, .path = "/v1/users/{id}", .fn = users_get,
+	  .auth = AUTH_USER, .rate = RATE_READ, .readonly = 1,
+	  .perm = PERM_READ_PUBLIC },
+
+	/*
+	 * fuel: a bike's fill-ups (viewers read, editors and the owner
+	 * write; the handlers check the role).  .../fuel/stats comes before
+	 * .../fuel/{fuel_id}.
+	 */
+	{ .method = M_GET, .path = "/v1/motorcycles/{id}/fuel", .fn = fuel_list,
+	  .auth = AUTH_USER, .rate = RATE_READ, .readonly = 1,
+	  .perm = PERM_READ_OWN },
+	{ .method = M_POST, .path = "/v1/motorcycles/{id}/fuel",
+	  .fn = fuel_create, .auth = AUTH_USER, .rate = RATE_WRITE,
+	  .body_max = 16384, .schema = &fuel_create_in,
+	  .perm = PERM_WRITE_OWN },
+	{ .method = M_GET, .path = "/v1/motorcycles/{id}/fuel/stats",
+	  .fn = fuel_stats, .auth = AUTH_USER, .rate = RATE_READ,
+	  .readonly = 1, .perm = PERM_READ_OWN },
+	{ .method = M_GET, .path = "/v1/motorcycles/{id}/fuel/{fuel_id}",
+	  .fn = fuel_get, .auth = AUTH_USER, .rate = RATE_READ, .readonly = 1,
+	  .perm = PERM_READ_OWN },
+	{ .method = M_PUT, .path = "/v1/motorcycles/{id}/fuel/{fuel_id}",
+	  .fn = fuel_update, .auth = AUTH_USER, .rate = RATE_WRITE,
+	  .body_max = 16384, .schema = &fuel_update_in,
+	  .perm = PERM_WRITE_OWN },
+	{ .method = M_DELETE, .path = "/v1/motorcycles/{id}/fuel/{fuel_id}",
+	  .fn = fuel_delete, .auth = AUTH_USER, .rate = RATE_WRITE,
+	  .perm = PERM_WRITE_OWN },
+
+	/* parts: the caller's parts inventory */
+	{ .method = M_GET, .path = "/v1/parts", .fn = parts_list,
+	  .auth = AUTH_USER, .rate = RATE_READ, .readonly = 1,
+	  .perm = PERM_READ_OWN },
+	{ .method = M_POST, .path = "/v1/parts", .fn = parts_create,
+	  .auth = AUTH_USER, .rate = RATE_WRITE, .body_max = 16384,
+	  .schema = &parts_create_in, .perm = PERM_WRITE_OWN },
+	{ .method = M_GET, .path = "/v1/parts/{id}", .fn = parts_get,
+	  .auth = AUTH_USER, .rate = RATE_READ, .readonly = 1,
+	  .perm = PERM_READ_OWN },
+	{ .method = M_PUT, .path = "/v1/parts/{id}", .fn = parts_update,
+	  .auth = AUTH_USER, .rate = RATE_WRITE, .body_max = 16384,
+	  .schema = &parts_update_in, .perm = PERM_WRITE_OWN },
+	{ .method = M_DELETE, .path = "/v1/parts/{id}", .fn = parts_delete,
+	  .auth = AUTH_USER, .rate = RATE_WRITE, .perm = PERM_WRITE_OWN },
+
+	/*
+	 * maintenance: service records, schedules, due lists.  Every
+	 * /v1/motorcycles/{id}/... handler checks access to the bike itself
+	 * (viewer reads, editor writes).  .../maintenance/due comes before
+	 * .../maintenance/{recordId}: the first row that matches wins.
+	 */
+	{ .method = M_GET, .path = "/v1/maintenance/due", .fn = maint_due_all,
+	  .auth = AUTH_USER, .rate = RATE_READ, .readonly = 1,
+	  .perm = PERM_READ_OWN },
+	{ .method = M_GET, .path = "/v1/motorcycles/{id}/maintenance/due",
+	  .fn = maint_due_bike, .auth = AUTH_USER, .rate = RATE_READ,
+	  .readonly = 1, .perm = PERM_READ_OWN },
+	{ .method = M_GET, .path = "/v1/motorcycles/{id}/maintenance",
+	  .fn = maint_record_list, .auth = AUTH_USER, .rate = RATE_READ,
+	  .readonly = 1, .perm = PERM_READ_OWN },
+	{ .method = M_POST, .path = "/v1/motorcycles/{id}/maintenance",
+	  .fn = maint_record_create, .auth = AUTH_USER, .rate = RATE_WRITE,
+	  .body_max = 262144, .schema = &maint_record_in,
+	  .perm = PERM_WRITE_OWN },
+	{ .method = M_GET,
+	  .path = "/v1/motorcycles/{id}/maintenance/{recordId}",
+	  .fn = maint_record_get, .auth = AUTH_USER, .rate = RATE_READ,
+	  .readonly = 1, .perm = PERM_READ_OWN },
+	{ .method = M_PUT,
+	  .path = "/v1/motorcycles/{id}/maintenance/{recordId}",
+	  .fn = maint_record_update, .auth = AUTH_USER, .rate = RATE_WRITE,
+	  .body_max = 262144, .schema = &maint_record_update_in,
+	  .perm = PERM_WRITE_OWN },
+	{ .method = M_DELETE,
+	  .path = "/v1/motorcycles/{id}/maintenance/{recordId}",
+	  .fn = maint_record_delete, .auth = AUTH_USER, .rate = RATE_WRITE,
+	  .perm = PERM_WRITE_OWN },
+	{ .method = M_GET, .path = "/v1/motorcycles/{id}/schedules",
+	  .fn = maint_schedule_list, .auth = AUTH_USER, .rate = RATE_READ,
+	  .readonly = 1, .perm = PERM_READ_OWN },
+	{ .method = M_POST, .path = "/v1/motorcycles/{id}/schedules",
+	  .fn = maint_schedule_create, .auth = AUTH_USER, .rate = RATE_WRITE,
+	  .body_max = 65536, .schema = &maint_schedule_in,
+	  .perm = PERM_WRITE_OWN },
+	{ .method = M_GET,
+	  .path = "/v1/motorcycles/{id}/schedules/{scheduleId}",
+	  .fn = maint_schedule_get, .auth = AUTH_USER, .rate = RATE_READ,
+	  .readonly = 1, .perm = PERM_READ_OWN },
+	{ .method = M_PUT,
+	  .path = "/v1/motorcycles/{id}/schedules/{scheduleId}",
+	  .fn = maint_schedule_update, .auth = AUTH_USER, .rate = RATE_WRITE,
+	  .body_max = 65536, .schema = &maint_schedule_update_in,
+	  .perm = PERM_WRITE_OWN },
+	{ .method = M_DELETE,
+	  .path = "/v1/motorcycles/{id}/schedules/{scheduleId}",
+	  .fn = maint_schedule_delete, .auth = AUTH_USER, .rate = RATE_WRITE,
+	  .perm = PERM_WRITE_OWN },
+
+	/*
+	 * motorcycles: the garage, sharing and transfer, search, the value
+	 * estimate, VIN decoding.  The literal /v1/motorcycles/search comes
+	 * before /v1/motorcycles/{id}.
+	 */
+	{ .method = M_POST, .path = "/v1/motorcycles", .fn = moto_create,
+	  .auth = AUTH_USER, .rate = RATE_WRITE, .body_max = 16384,
+	  .schema = &moto_create_in, .perm = PERM_WRITE_OWN },
+	{ .method = M_GET, .path = "/v1/motorcycles", .fn = moto_list,
+	  .auth = AUTH_USER, .rate = RATE_READ, .readonly = 1,
+	  .perm = PERM_READ_OWN },
+	{ .method = M_GET, .path = "/v1/motorcycles/search", .fn = moto_search,
+	  .auth = AUTH_USER, .rate = RATE_READ, .readonly = 1,
+	  .perm = PERM_READ_OWN },
+	{ .method = M_GET, .path = "/v1/motorcycles/{id}", .fn = moto_get,
+	  .auth = AUTH_USER, .rate = RATE_READ, .readonly = 1,
+	  .perm = PERM_READ_OWN },
+	{ .method = M_PUT, .path = "/v1/motorcycles/{id}", .fn = moto_update,
+	  .auth = AUTH_USER, .rate = RATE_WRITE, .body_max = 16384,
+	  .schema = &moto_update_in, .perm = PERM_WRITE_OWN },
+	{ .method = M_DELETE, .path = "/v1/motorcycles/{id}",
+	  .fn = moto_delete, .auth = AUTH_USER, .rate = RATE_WRITE,
+	  .perm = PERM_WRITE_OWN },
+	{ .method = M_GET, .path = "/v1/motorcycles/{id}/value-estimate",
+	  .fn = moto_value_estimate, .auth = AUTH_USER, .rate = RATE_READ,
+	  .readonly = 1, .perm = PERM_READ_OWN },
+	{ .method = M_POST, .path = "/v1/motorcycles/{id}/collaborators",
+	  .fn = moto_collab_add, .auth = AUTH_USER, .rate = RATE_WRITE,
+	  .body_max = 1024, .schema = &moto_collab_in,
+	  .perm = PERM_WRITE_OWN },
+	{ .method = M_GET, .path = "/v1/motorcycles/{id}/collaborators",
+	  .fn = moto_collab_list, .auth = AUTH_USER, .rate = RATE_READ,
+	  .readonly = 1, .perm = PERM_READ_OWN },
+	{ .method = M_PUT,
+	  .path = "/v1/motorcycles/{id}/collaborators/{user_id}",
+	  .fn = moto_collab_update, .auth = AUTH_USER, .rate = RATE_WRITE,
+	  .body_max = 1024, .schema = &moto_role_in,
+	  .perm = PERM_WRITE_OWN },
+	{ .method = M_DELETE,
+	  .path = "/v1/motorcycles/{id}/collaborators/{user_id}",
+	  .fn = moto_collab_delete, .auth = AUTH_USER, .rate = RATE_WRITE,
+	  .perm = PERM_WRITE_OWN },
+	{ .method = M_POST, .path = "/v1/motorcycles/{id}/transfer",
+	  .fn = moto_transfer, .auth = AUTH_USER, .rate = RATE_WRITE,
+	  .body_max = 1024, .schema = &moto_transfer_in,
+	  .perm = PERM_WRITE_OWN },
+	{ .method = M_GET, .path = "/v1/vin/{vin}", .fn = moto_vin,
 	  .auth = AUTH_USER, .rate = RATE_READ, .readonly = 1,
 	  .perm = PERM_READ_PUBLIC },
 

@@ -164,41 +164,6 @@ body_str(struct request *r, const char *name)
 	return (json_object_get_string(v));
 }
 
-/* BEGIN; 0, or -1 with the problem written. */
-int
-tx_begin_or_problem(struct request *r)
-{
-	enum db_rc	 rc;
-
-	if ((rc = db_simple(r->w->db, "BEGIN")) != DB_OK) {
-		problem_db(r, rc);
-		return (-1);
-	}
-	return (0);
-}
-
-/* COMMIT; 0, or -1 with the problem written. */
-int
-tx_commit_or_problem(struct request *r)
-{
-	enum db_rc	 rc;
-
-	if ((rc = db_simple(r->w->db, "COMMIT")) != DB_OK) {
-		db_simple(r->w->db, "ROLLBACK");
-		problem_db(r, rc == DB_CONFLICT ? DB_CONFLICT : DB_DOWN);
-		return (-1);
-	}
-	return (0);
-}
-
-/* ROLLBACK, then answer with the problem of rc; returns r->status. */
-int
-tx_fail(struct request *r, enum db_rc rc)
-{
-	db_simple(r->w->db, "ROLLBACK");
-	return (problem_db(r, rc == DB_OK ? DB_ERR : rc));
-}
-
 static int
 gate_places(const struct config *cfg)
 {

@@ -24,9 +24,6 @@ char				*json_quote(struct arena *, const char *);
 
 /* api.c */
 const char	*body_str(struct request *, const char *);
-int		 tx_begin_or_problem(struct request *);
-int		 tx_commit_or_problem(struct request *);
-int		 tx_fail(struct request *, enum db_rc);
 int		 hash_or_problem(struct request *, const char *, char **);
 
 #endif

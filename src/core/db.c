@@ -22,6 +22,7 @@
 #include "core/http.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/problem.h"
 #include "core/worker.h"
 
 #define MAX_TABLES	32
@@ -417,4 +418,47 @@ const char *
 db_i64(struct arena *a, int64_t v)
 {
 	return (arena_printf(a, "%" PRId64, v));
+}
+
+/* BEGIN on the request's connection; 0, or -1 with the problem written. */
+int
+tx_begin_or_problem(struct request *r)
+{
+	enum db_rc	 rc;
+
+	if ((rc = db_simple(r->w->db, "BEGIN")) != DB_OK) {
+		problem_db(r, rc);
+		return (-1);
+	}
+	return (0);
+}
+
+/* COMMIT; 0, or -1 with the problem written (and the transaction gone). */
+int
+tx_commit_or_problem(struct request *r)
+{
+	enum db_rc	 rc;
+
+	if ((rc = db_simple(r->w->db, "COMMIT")) != DB_OK) {
+		db_simple(r->w->db, "ROLLBACK");
+		problem_db(r, rc == DB_CONFLICT ? DB_CONFLICT : DB_DOWN);
+		return (-1);
+	}
+	return (0);
+}
+
+/* ROLLBACK, keeping the problem already written; returns r->status. */
+int
+tx_abort(struct request *r)
+{
+	db_simple(r->w->db, "ROLLBACK");
+	return (r->status);
+}
+
+/* ROLLBACK, then answer with the problem of rc; returns r->status. */
+int
+tx_fail(struct request *r, enum db_rc rc)
+{
+	db_simple(r->w->db, "ROLLBACK");
+	return (problem_db(r, rc == DB_OK ? DB_ERR : rc));
 }

@@ -52,4 +52,10 @@ enum db_rc	 req_json(struct request *, const struct stmt *, const char **,
 
 const char	*db_i64(struct arena *, int64_t);
 
+/* transactions on the request's connection */
+int		 tx_begin_or_problem(struct request *);
+int		 tx_commit_or_problem(struct request *);
+int		 tx_abort(struct request *);
+int		 tx_fail(struct request *, enum db_rc);
+
 #endif

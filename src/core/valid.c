@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <json-c/json.h>
 
@@ -223,11 +224,12 @@ static const char *
 bounds_msg(struct arena *a, const struct vfield *f, const char *what)
 {
 	if ((f->flags & (VF_MIN | VF_MAX)) == (VF_MIN | VF_MAX))
-		return (arena_printf(a, "must be between %g and %g%s",
+		return (arena_printf(a, "must be between %.15g and %.15g%s",
 		    f->min, f->max, what));
 	if (f->flags & VF_MIN)
-		return (arena_printf(a, "must be at least %g%s", f->min, what));
-	return (arena_printf(a, "must be at most %g%s", f->max, what));
+		return (arena_printf(a, "must be at least %.15g%s", f->min,
+		    what));
+	return (arena_printf(a, "must be at most %.15g%s", f->max, what));
 }
 
 static int
@@ -465,4 +467,81 @@ valid_or_problem(struct request *r, const struct schema *s)
 		return (0);
 	problem_fields(r, fe, n);
 	return (-1);
+}
+
+/* NULL if s holds no control character (a one-line name), else why. */
+const char *
+valid_one_line(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return ("must not contain control characters");
+	return (NULL);
+}
+
+/*
+ * https://host[:port][/path][?query][#fragment], printable ASCII only (a
+ * client percent-encodes the rest), no user info: the URL is shown to
+ * other users, so "https://bank.example@evil.example/" is refused.
+ */
+const char *
+valid_https_url(const char *s)
+{
+	const char	*p, *host;
+	size_t		 hlen;
+
+	if (strncasecmp(s, "https://", 8) != 0)
+		return ("must be an https:// URL");
+	host = s + 8;
+	hlen = strcspn(host, "/?#");
+	if (hlen == 0)
+		return ("must name a host");
+	for (p = host; p < host + hlen; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' ||
+		    *p == ':' || *p == '[' || *p == ']'))
+			return ("must have a plain host name (no user info)");
+	for (p = host + hlen; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
+		    strchr("\"<>\\^`{|}", *p) != NULL)
+			return ("must be a URL without spaces or unsafe "
+			    "characters (percent-encode them)");
+	return (NULL);
+}
+
+/* 1 if s is well-formed UTF-8 (no overlong forms or surrogates). */
+int
+valid_utf8(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	unsigned		 c;
+	int			 n, i;
+
+	while (*p != '\0') {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if (*p >= 0xc2 && *p <= 0xdf) {
+			n = 1;
+			c = *p & 0x1f;
+		} else if (*p >= 0xe0 && *p <= 0xef) {
+			n = 2;
+			c = *p & 0x0f;
+		} else if (*p >= 0xf0 && *p <= 0xf4) {
+			n = 3;
+			c = *p & 0x07;
+		} else
+			return (0);
+		for (i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return (0);
+			c = c << 6 | (p[i] & 0x3f);
+		}
+		if ((n == 2 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+		    (n == 3 && (c < 0x10000 || c > 0x10ffff)))
+			return (0);
+		p += n + 1;
+	}
+	return (1);
 }

@@ -63,5 +63,8 @@ int	 valid_date(const char *);
 int	 valid_timestamp(const char *);
 int	 valid_email(const char *);
 size_t	 utf8_chars(const char *);
+int	 valid_utf8(const char *);
+const char *valid_one_line(const char *);
+const char *valid_https_url(const char *);
 
 #endif

@@ -21,4 +21,53 @@ int		 moto_access_or_problem(struct request *, size_t,
 const char	*moto_role_name(enum moto_role);
 int		 moto_register_access(void);
 
+#define MOTO_MAX_PER_USER	10	/* bikes a user may own */
+
+/* api.c -- HTTP handlers */
+int	moto_create(struct request *);
+int	moto_list(struct request *);
+int	moto_search(struct request *);
+int	moto_get(struct request *);
+int	moto_update(struct request *);
+int	moto_delete(struct request *);
+int	moto_collab_add(struct request *);
+int	moto_collab_list(struct request *);
+int	moto_collab_update(struct request *);
+int	moto_collab_delete(struct request *);
+int	moto_transfer(struct request *);
+int	moto_value_estimate(struct request *);
+int	moto_vin(struct request *);
+
+extern const struct schema moto_create_in, moto_update_in, moto_collab_in,
+	    moto_role_in, moto_transfer_in;
+
+/* db.c -- statements */
+int	moto_register_stmts(void);
+
+/* value.c -- the value estimate, a pure computation (no I/O) */
+struct moto_value_in {
+	int	 has_price;
+	double	 price;			/* purchase_price */
+	double	 age_years;		/* since the purchase */
+	int	 has_vehicle_age;
+	double	 vehicle_age;		/* since mid-model-year */
+	long	 mileage;		/* km */
+	long	 comparables;		/* how many */
+	double	 comp_median;		/* their median value */
+	double	 comp_median_km;	/* their median mileage */
+};
+
+struct moto_value_out {
+	int		 has_estimate;
+	double		 estimate, low, high;
+	const char	*method;	/* depreciation, comparables, blended,
+					   insufficient_data */
+	int		 comparables_used;	/* 0 if too few */
+};
+
+#define MOTO_COMPARABLES_MIN	3
+
+void	moto_value_estimate_calc(const struct moto_value_in *,
+	    struct moto_value_out *);
+
 #endif

@@ -37,54 +37,14 @@
 /* ------------------------------------------------------------------ */
 /* body schemas */
 
-/*
- * https://host[:port][/path][?query][#fragment], printable ASCII only (a
- * client percent-encodes the rest), no user info: the URL is shown to
- * other users, so "https://bank.example@evil.example/" is refused.
- */
-static const char *
-check_https_url(const char *s)
-{
-	const char	*p, *host;
-	size_t		 hlen;
-
-	if (strncasecmp(s, "https://", 8) != 0)
-		return ("must be an https:// URL");
-	host = s + 8;
-	hlen = strcspn(host, "/?#");
-	if (hlen == 0)
-		return ("must name a host");
-	for (p = host; p < host + hlen; p++)
-		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' ||
-		    *p == ':' || *p == '[' || *p == ']'))
-			return ("must have a plain host name (no user info)");
-	for (p = host + hlen; *p != '\0'; p++)
-		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
-		    strchr("\"<>\\^`{|}", *p) != NULL)
-			return ("must be a URL without spaces or unsafe "
-			    "characters (percent-encode them)");
-	return (NULL);
-}
-
-/* a name shown on one line: no control characters at all */
-static const char *
-check_one_line(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return ("must not contain control characters");
-	return (NULL);
-}
-
 static const struct vfield profile_fields[] = {
 	{ .name = "full_name", .type = VT_STRING, .flags = VF_NULLABLE |
-	  VF_MIN | VF_MAX, .min = 1, .max = 255, .check = check_one_line },
+	  VF_MIN | VF_MAX, .min = 1, .max = 255, .check = valid_one_line },
 	{ .name = "phone", .type = VT_STRING, .flags = VF_NULLABLE | VF_MIN |
 	  VF_MAX, .min = 3, .max = 20, .check = auth_phone_chars },
 	{ .name = "avatar_url", .type = VT_STRING, .flags = VF_NULLABLE |
 	  VF_MIN | VF_MAX, .min = 9, .max = AVATAR_URL_MAX,
-	  .check = check_https_url },
+	  .check = valid_https_url },
 	{ .name = "username", .type = VT_STRING, .flags = VF_MIN | VF_MAX,
 	  .min = 3, .max = 50, .check = auth_username_chars },
 };
@@ -109,43 +69,6 @@ static void
 no_store(struct request *r)
 {
 	reply_header(r, "Cache-Control", "no-store");
-}
-
-/* 1 if s is well-formed UTF-8 (no overlong forms or surrogates). */
-static int
-utf8_valid(const char *s)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	unsigned		 c;
-	int			 n, i;
-
-	while (*p != '\0') {
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		if (*p >= 0xc2 && *p <= 0xdf) {
-			n = 1;
-			c = *p & 0x1f;
-		} else if (*p >= 0xe0 && *p <= 0xef) {
-			n = 2;
-			c = *p & 0x0f;
-		} else if (*p >= 0xf0 && *p <= 0xf4) {
-			n = 3;
-			c = *p & 0x07;
-		} else
-			return (0);
-		for (i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return (0);
-			c = c << 6 | (p[i] & 0x3f);
-		}
-		if ((n == 2 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-		    (n == 3 && (c < 0x10000 || c > 0x10ffff)))
-			return (0);
-		p += n + 1;
-	}
-	return (1);
 }
 
 /*
@@ -301,11 +224,11 @@ users_search(struct request *r)
 	q = http_query(r, "q");
 	if (q == NULL)
 		fe.message = "is required";
-	else if (!utf8_valid(q))
+	else if (!valid_utf8(q))
 		fe.message = "must be UTF-8 text";
 	else if ((n = utf8_chars(q)) < 1 || n > SEARCH_Q_MAX)
 		fe.message = "must be between 1 and 100 characters long";
-	else if (check_one_line(q) != NULL)
+	else if (valid_one_line(q) != NULL)
 		fe.message = "must not contain control characters";
 	else {
 		for (p = q; *p == ' ' || *p == '\t'; p++)

@@ -1,0 +1,59 @@
+/* maintenance module statements (private to src/maintenance). */
+#ifndef TC_MAINT_DB_H
+#define TC_MAINT_DB_H
+
+#include "core/db.h"
+
+enum maint_sql {
+	SQL_MAINT_AUDIENCE,
+	SQL_MAINT_REC_CREATE,
+	SQL_MAINT_REC_GET,
+	SQL_MAINT_REC_LIST,
+	SQL_MAINT_REC_LOCK,
+	SQL_MAINT_REC_UPDATE,
+	SQL_MAINT_REC_DELETE,
+	SQL_MAINT_SCH_CREATE,
+	SQL_MAINT_SCH_GET,
+	SQL_MAINT_SCH_LIST,
+	SQL_MAINT_SCH_LOCK,
+	SQL_MAINT_SCH_UPDATE,
+	SQL_MAINT_SCH_DELETE,
+	SQL_MAINT_DEFAULTS,
+	SQL_MAINT_DUE_BIKE,
+	SQL_MAINT_DUE_ALL,
+	SQL_MAINT__MAX
+};
+
+/* The columns of a due statement's rows (db.c renders them in this order). */
+enum maint_due_col {
+	DUE_C_SCHEDULE_ID,
+	DUE_C_SERVICE_TYPE,
+	DUE_C_INTERVAL_TYPE,
+	DUE_C_MILEAGE_INTERVAL,
+	DUE_C_TIME_INTERVAL,
+	DUE_C_IS_CRITICAL,
+	DUE_C_COST_ESTIMATE,
+	DUE_C_SOON_KM,
+	DUE_C_SOON_DAYS,
+	DUE_C_LAST_ID,
+	DUE_C_LAST_DAY,
+	DUE_C_LAST_KM,
+	DUE_C_LAST_KM_ESTIMATE,
+	DUE_C_BASELINE_KM,
+	DUE_C_BIKE_ID,
+	DUE_C_BIKE_NAME,
+	DUE_C_BIKE_KM,
+	DUE_C_BIKE_SINCE,
+	DUE_C_TODAY,
+	DUE_C_PACE_FIRST_DAY,
+	DUE_C_PACE_FIRST_KM,
+	DUE_C_PACE_LAST_DAY,
+	DUE_C_PACE_LAST_KM,
+	DUE_C__MAX
+};
+
+extern const struct stmt maint_stmts[];
+
+#define MAINT_SQL(x)	(&maint_stmts[(x)])
+
+#endif
