@@ -369,6 +369,24 @@ db_simple(struct db *db, const char *sql)
 	return (rc);
 }
 
+/*
+ * After a request: a transaction a handler left open (a bug) is rolled
+ * back and logged, so it cannot leak into the next request.
+ */
+void
+db_after_request(struct db *db)
+{
+	PGTransactionStatusType	 st;
+
+	if (db->conn == NULL)
+		return;
+	st = PQtransactionStatus(db->conn);
+	if (st == PQTRANS_INTRANS || st == PQTRANS_INERROR) {
+		log_err("a handler left a transaction open; rolled back");
+		db_simple(db, "ROLLBACK");
+	}
+}
+
 /* One round trip to the server: DB_OK or DB_DOWN. */
 enum db_rc
 db_ping(struct db *db)

@@ -36,6 +36,7 @@ struct db	*db_new(const char *, int);
 void		 db_free(struct db *);
 int		 db_connected(struct db *);
 enum db_rc	 db_ping(struct db *);
+void		 db_after_request(struct db *);
 enum db_rc	 db_execv(struct db *, struct arena *, const struct stmt *,
 		    PGresult **, int, const char *const *);
 enum db_rc	 db_exec(struct db *, struct arena *, const struct stmt *,

@@ -96,6 +96,7 @@ serve_one(struct worker *w, FCGX_Request *fr)
 	request_init(&r, w->a, fr, w);
 	log_set_request_id(r.request_id);
 	router_dispatch(&r);
+	db_after_request(w->db);
 	http_drain_body(&r);
 	http_send(&r);
 	dt = now_monotonic() - r.t0;

@@ -18,6 +18,7 @@
 #include "auth/auth.h"
 #include "auth/password.h"
 #include "core/arena.h"
+#include "core/cache.h"
 #include "core/config.h"
 #include "core/cursor.h"
 #include "core/db.h"
@@ -161,7 +162,7 @@ users_account_delete(struct request *r)
 	PGresult		*res;
 	const char		*uid, *hash, *pw;
 	enum db_rc		 rc;
-	int			 ok;
+	int			 ok, i;
 
 	if (!json_object_object_get_ex(r->json, "password", &v))
 		return (problem(r, E_INTERNAL, NULL));	/* the schema has it */
@@ -184,9 +185,15 @@ users_account_delete(struct request *r)
 	if (session_revoke_user(r->w, r->a, r->uid) == -1)
 		return (problem(r, E_UNAVAILABLE,
 		    "the sessions could not be ended; try again"));
+	/* those who see this user's bikes must not see them cached */
+	rc = req_exec(r, USERS_SQL(SQL_USERS_SHARED_WITH), &res, 1, uid);
+	if (rc != DB_OK && rc != DB_NONE)
+		return (problem_db(r, rc));
 	rc = req_exec(r, USERS_SQL(SQL_USERS_DELETE), NULL, 1, uid);
 	if (rc != DB_OK)
 		return (problem_db(r, rc));
+	for (i = 0; res != NULL && i < PQntuples(res); i++)
+		cache_bump(r, atoll(PQgetvalue(res, i, 0)));
 	log_info("user %lld deleted their account", (long long)r->uid);
 	return (reply_empty(r, 204));
 }

@@ -96,6 +96,10 @@ const struct stmt users_stmts[] = {
 	/* users_account_delete: ON DELETE CASCADE removes the user's data */
 	{ SQL_USERS_DELETE, "users_delete", 1,
 	  "DELETE FROM users WHERE id = $1" },
+	/* users_account_delete(): who sees the user's bikes (caches to bump) */
+	{ SQL_USERS_SHARED_WITH, "users_shared_with", 1,
+	  "SELECT DISTINCT c.user_id FROM motorcycle_collaborators c"
+	  " JOIN motorcycles m ON m.id = c.motorcycle_id WHERE m.user_id = $1" },
 	/* users_get: anyone's public view */
 	{ SQL_USERS_GET, "users_get", 1,
 	  "SELECT " PROFILE_PUBLIC " FROM users u WHERE u.id = $1" },
