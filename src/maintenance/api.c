@@ -453,9 +453,9 @@ maint_record_create(struct request *r)
 	return (reply_json(r, 201, PQgetvalue(res, 0, 0)));
 }
 
-/* GET /v1/motorcycles/{id}/maintenance/{recordId}: one service record. */
-int
-maint_record_get(struct request *r)
+/* One row of kind which (rows are read by $1 id and $2 bike): viewer up. */
+static int
+child_get(struct request *r, enum maint_sql which)
 {
 	const char	*json;
 	int64_t		 bike, id;
@@ -464,12 +464,19 @@ maint_record_get(struct request *r)
 	if (moto_access_or_problem(r, 0, MOTO_VIEWER, &bike, NULL) == -1 ||
 	    route_id_or_problem(r, 1, &id) == -1)
 		return (r->status);
-	rc = req_json(r, MAINT_SQL(SQL_MAINT_REC_GET), &json, 2,
-	    db_i64(r->a, id), db_i64(r->a, bike));
+	rc = req_json(r, MAINT_SQL(which), &json, 2, db_i64(r->a, id),
+	    db_i64(r->a, bike));
 	if (rc != DB_OK)
 		return (problem_db(r, rc));
 	no_store(r);
 	return (reply_json(r, 200, json));
+}
+
+/* GET /v1/motorcycles/{id}/maintenance/{recordId}: one service record. */
+int
+maint_record_get(struct request *r)
+{
+	return (child_get(r, SQL_MAINT_REC_GET));
 }
 
 /*
@@ -685,19 +692,7 @@ maint_schedule_create(struct request *r)
 int
 maint_schedule_get(struct request *r)
 {
-	const char	*json;
-	int64_t		 bike, id;
-	enum db_rc	 rc;
-
-	if (moto_access_or_problem(r, 0, MOTO_VIEWER, &bike, NULL) == -1 ||
-	    route_id_or_problem(r, 1, &id) == -1)
-		return (r->status);
-	rc = req_json(r, MAINT_SQL(SQL_MAINT_SCH_GET), &json, 2,
-	    db_i64(r->a, id), db_i64(r->a, bike));
-	if (rc != DB_OK)
-		return (problem_db(r, rc));
-	no_store(r);
-	return (reply_json(r, 200, json));
+	return (child_get(r, SQL_MAINT_SCH_GET));
 }
 
 /* GET /v1/motorcycles/{id}/schedules: the bike's schedules, newest first. */
