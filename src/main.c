@@ -26,6 +26,7 @@
 #include "motorcycles/motorcycles.h"
 #include "ops/ops.h"
 #include "parts/parts.h"
+#include "reports/reports.h"
 #include "users/users.h"
 
 static void
@@ -57,7 +58,7 @@ setup(const struct config *cfg, const char *proc)
 	    auth_register_stmts() == -1 || users_register_stmts() == -1 ||
 	    moto_register_access() == -1 || moto_register_stmts() == -1 ||
 	    maint_register_stmts() == -1 || fuel_register_stmts() == -1 ||
-	    parts_register_stmts() == -1)
+	    parts_register_stmts() == -1 || reports_register_stmts() == -1)
 		return (-1);
 	cursor_init(cfg->jwt_secret);
 	return (0);

@@ -15,6 +15,7 @@
 #include "fuel/fuel.h"
 #include "ops/ops.h"
 #include "parts/parts.h"
+#include "reports/reports.h"
 #include "users/users.h"
 
 const struct route routes[] = {
@@ -262,6 +263,29 @@ const struct route routes[] = {
 	{ .method = M_GET, .path = "/v1/vin/{vin}", .fn = moto_vin,
 	  .auth = AUTH_USER, .rate = RATE_READ, .readonly = 1,
 	  .perm = PERM_READ_PUBLIC },
+
+	/* reports: costs, the chart, CSV export and import */
+	{ .method = M_GET, .path = "/v1/costs", .fn = reports_garage_costs,
+	  .auth = AUTH_USER, .rate = RATE_READ, .readonly = 1,
+	  .perm = PERM_READ_OWN },
+	{ .method = M_GET, .path = "/v1/motorcycles/{id}/costs",
+	  .fn = reports_costs, .auth = AUTH_USER, .rate = RATE_READ,
+	  .readonly = 1, .perm = PERM_READ_OWN },
+	{ .method = M_GET, .path = "/v1/motorcycles/{id}/costs.svg",
+	  .fn = reports_costs_svg, .auth = AUTH_USER, .rate = RATE_READ,
+	  .readonly = 1, .perm = PERM_READ_OWN },
+	{ .method = M_GET, .path = "/v1/motorcycles/{id}/maintenance.csv",
+	  .fn = reports_maint_export, .auth = AUTH_USER, .rate = RATE_READ,
+	  .readonly = 1, .perm = PERM_READ_OWN },
+	{ .method = M_POST, .path = "/v1/motorcycles/{id}/maintenance.csv",
+	  .fn = reports_maint_import, .auth = AUTH_USER, .rate = RATE_WRITE,
+	  .body_max = REP_IMPORT_BODY_MAX, .perm = PERM_WRITE_OWN },
+	{ .method = M_GET, .path = "/v1/motorcycles/{id}/fuel.csv",
+	  .fn = reports_fuel_export, .auth = AUTH_USER, .rate = RATE_READ,
+	  .readonly = 1, .perm = PERM_READ_OWN },
+	{ .method = M_POST, .path = "/v1/motorcycles/{id}/fuel.csv",
+	  .fn = reports_fuel_import, .auth = AUTH_USER, .rate = RATE_WRITE,
+	  .body_max = REP_IMPORT_BODY_MAX, .perm = PERM_WRITE_OWN },
 
 	/* test stacks only (debug_routes = 1) */
 	{ .method = M_POST, .path = "/v1/_debug/echo", .fn = ops_debug_echo,

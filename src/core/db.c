@@ -41,6 +41,7 @@ struct db {
 	double		 next_try;
 	int		 timeout;
 	int		 down;	/* an outage was logged */
+	int		 in_tx;	/* BEGIN sent, no COMMIT/ROLLBACK yet */
 };
 
 /* Add a module's statement table; ids must equal their index. */
@@ -201,6 +202,13 @@ ensure(struct db *db)
 		log_warn("postgres: connection lost");
 		drop(db);
 	}
+	/*
+	 * A transaction died with its connection: a new connection would run
+	 * the rest of it as separate statements.  Refuse until the caller
+	 * ends the transaction (its ROLLBACK clears in_tx).
+	 */
+	if (db->in_tx)
+		return (-1);
 	now = now_monotonic();
 	if (now < db->next_try)
 		return (-1);
@@ -358,13 +366,24 @@ db_simple(struct db *db, const char *sql)
 {
 	PGresult	*res;
 	enum db_rc	 rc = DB_OK;
+	int		 begin = strcmp(sql, "BEGIN") == 0;
 
+	if (!begin && (strcmp(sql, "COMMIT") == 0 ||
+	    strcmp(sql, "ROLLBACK") == 0)) {
+		if (db->conn == NULL) {	/* the transaction is already gone */
+			db->in_tx = 0;
+			return (strcmp(sql, "ROLLBACK") == 0 ? DB_OK : DB_DOWN);
+		}
+		db->in_tx = 0;
+	}
 	if (ensure(db) == -1)
 		return (DB_DOWN);
 	res = PQexec(db->conn, sql);
 	if (res == NULL || (PQresultStatus(res) != PGRES_COMMAND_OK &&
 	    PQresultStatus(res) != PGRES_TUPLES_OK))
 		rc = classify(db, res, "simple");
+	else if (begin)
+		db->in_tx = 1;
 	PQclear(res);
 	return (rc);
 }
@@ -378,8 +397,12 @@ db_after_request(struct db *db)
 {
 	PGTransactionStatusType	 st;
 
-	if (db->conn == NULL)
+	if (db->conn == NULL) {
+		if (db->in_tx)
+			log_err("a handler left a lost transaction open");
+		db->in_tx = 0;
 		return;
+	}
 	st = PQtransactionStatus(db->conn);
 	if (st == PQTRANS_INTRANS || st == PQTRANS_INERROR) {
 		log_err("a handler left a transaction open; rolled back");
