@@ -218,6 +218,17 @@ http_read_body(struct request *r, size_t max)
 	return (0);
 }
 
+static int
+has_header(const struct request *r, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nhdr; i++)
+		if (strcasecmp(r->hdr[i].name, name) == 0)
+			return (1);
+	return (0);
+}
+
 /* Add a reply header; name and value must outlive the request. */
 void
 reply_header(struct request *r, const char *name, const char *value)
@@ -328,6 +339,9 @@ http_send(struct request *r)
 	if (r->sent || r->fr == NULL)
 		return;
 	r->sent = 1;
+	/* a signed-in caller's answers are theirs: never in a shared cache */
+	if (r->uid != 0 && !has_header(r, "Cache-Control"))
+		reply_header(r, "Cache-Control", "no-store");
 	buf_init(&b, r->a, 512);
 	buf_printf(&b, "Status: %d %s\r\n", r->status, reason(r->status));
 	if (r->ctype != NULL)
