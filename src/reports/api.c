@@ -228,6 +228,24 @@ is_true(PGresult *res, int row, int col)
 /* ------------------------------------------------------------------ */
 /* costs */
 
+/* Run costs statement which for who (a bike or a user) and answer it. */
+static int
+costs_reply(struct request *r, enum reports_sql which, int64_t who,
+    const struct range *rg)
+{
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	rc = req_exec(r, REP_SQL(which), &res, 5, db_i64(r->a, who), rg->from,
+	    rg->to, rg->group, db_i64(r->a, REP_PERIODS_MAX));
+	if (rc != DB_OK)
+		return (problem_db(r, rc == DB_NONE ? DB_ERR : rc));
+	if (is_true(res, 0, 1))
+		return (too_many_periods(r, REP_PERIODS_MAX));
+	no_store(r);
+	return (reply_json(r, 200, PQgetvalue(res, 0, 0)));
+}
+
 /*
  * GET /v1/motorcycles/{id}/costs?from&to&group: maintenance, parts and
  * fuel per period, totals, distance and cost per km (viewer and up).
@@ -236,21 +254,12 @@ int
 reports_costs(struct request *r)
 {
 	struct range	 rg;
-	PGresult	*res;
 	int64_t		 bike;
-	enum db_rc	 rc;
 
 	if (moto_access_or_problem(r, 0, MOTO_VIEWER, &bike, NULL) == -1 ||
 	    range_or_problem(r, &rg) == -1)
 		return (r->status);
-	rc = req_exec(r, REP_SQL(SQL_REP_COSTS), &res, 5, db_i64(r->a, bike),
-	    rg.from, rg.to, rg.group, db_i64(r->a, REP_PERIODS_MAX));
-	if (rc != DB_OK)
-		return (problem_db(r, rc == DB_NONE ? DB_ERR : rc));
-	if (is_true(res, 0, 1))
-		return (too_many_periods(r, REP_PERIODS_MAX));
-	no_store(r);
-	return (reply_json(r, 200, PQgetvalue(res, 0, 0)));
+	return (costs_reply(r, SQL_REP_COSTS, bike, &rg));
 }
 
 /*
@@ -261,20 +270,10 @@ int
 reports_garage_costs(struct request *r)
 {
 	struct range	 rg;
-	PGresult	*res;
-	enum db_rc	 rc;
 
 	if (range_or_problem(r, &rg) == -1)
 		return (r->status);
-	rc = req_exec(r, REP_SQL(SQL_REP_GARAGE_COSTS), &res, 5,
-	    db_i64(r->a, r->uid), rg.from, rg.to, rg.group,
-	    db_i64(r->a, REP_PERIODS_MAX));
-	if (rc != DB_OK)
-		return (problem_db(r, rc == DB_NONE ? DB_ERR : rc));
-	if (is_true(res, 0, 1))
-		return (too_many_periods(r, REP_PERIODS_MAX));
-	no_store(r);
-	return (reply_json(r, 200, PQgetvalue(res, 0, 0)));
+	return (costs_reply(r, SQL_REP_GARAGE_COSTS, r->uid, &rg));
 }
 
 /*
