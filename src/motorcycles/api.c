@@ -814,6 +814,27 @@ moto_collab_list(struct request *r)
 	    last, 2));
 }
 
+/*
+ * GET /v1/motorcycles/{id}/collaborators/{user_id}: one collaborator
+ * (whoever sees the bike; the Location of a new share names it).
+ */
+int
+moto_collab_get(struct request *r)
+{
+	const char	*json;
+	int64_t		 id, uid;
+	enum db_rc	 rc;
+
+	if (moto_access_or_problem(r, 0, MOTO_VIEWER, &id, NULL) == -1 ||
+	    route_id_or_problem(r, 1, &uid) == -1)
+		return (r->status);
+	rc = req_json(r, MOTO_SQL(SQL_MOTO_COLLAB_GET), &json, 2,
+	    db_i64(r->a, id), db_i64(r->a, uid));
+	if (rc != DB_OK)
+		return (problem_db(r, rc));
+	return (reply_json(r, 200, json));
+}
+
 /* PUT /v1/motorcycles/{id}/collaborators/{user_id} {role}: the owner. */
 int
 moto_collab_update(struct request *r)

@@ -225,6 +225,11 @@ const struct stmt moto_stmts[] = {
 	  "(SELECT user_id FROM p ORDER BY ts, user_id LIMIT 1), "
 	  "(SELECT count(*) FROM s) > $4::int" },
 	/* moto_collab_update: the role of user $3 on bike $1 of owner $2 */
+	/* moto_collab_get: one collaborator $2 of bike $1 */
+	{ SQL_MOTO_COLLAB_GET, "moto_collab_get", 2,
+	  "SELECT " COLLAB_OBJ " FROM motorcycle_collaborators c"
+	  " JOIN users t ON t.id = c.user_id"
+	  " WHERE c.motorcycle_id = $1 AND c.user_id = $2" },
 	{ SQL_MOTO_COLLAB_UPDATE, "moto_collab_update", 4,
 	  "WITH c AS (UPDATE motorcycle_collaborators c SET role = $4::varchar "
 	  "FROM motorcycles m WHERE c.motorcycle_id = $1 AND c.user_id = $3 "

@@ -32,6 +32,7 @@ int	moto_update(struct request *);
 int	moto_delete(struct request *);
 int	moto_collab_add(struct request *);
 int	moto_collab_list(struct request *);
+int	moto_collab_get(struct request *);
 int	moto_collab_update(struct request *);
 int	moto_collab_delete(struct request *);
 int	moto_transfer(struct request *);

@@ -797,6 +797,7 @@ test_other_user_404(void **state)
 	snprintf(q, sizeof(q), "/v1/motorcycles/%%lld/collaborators/%lld",
 	    (long long)c.id);
 	NF("PUT", q, "{\"role\":\"editor\"}");
+	NF("GET", q, NULL);
 	NF("DELETE", q, NULL);
 	snprintf(q, sizeof(q), "/v1/motorcycles/%%lld/collaborators/%lld",
 	    (long long)b.id);
@@ -847,6 +848,14 @@ share(const struct tuser *owner, int64_t id, const struct tuser *with,
 	assert_string_equal(jstr(o, "role"), role);
 	assert_non_null(jstr(o, "created_at"));
 	assert_false(jhas(o, "email"));
+	json_object_put(o);
+	resp_free(&r);
+	/* the Location names a resource one can read */
+	api("GET", loc, NULL, owner, &r);
+	assert_int_equal(r.status, 200);
+	o = parse(&r);
+	assert_int_equal(jint(o, "user_id"), with->id);
+	assert_string_equal(jstr(o, "role"), role);
 	json_object_put(o);
 	resp_free(&r);
 }
