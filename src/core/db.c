@@ -306,6 +306,16 @@ db_execv(struct db *db, struct arena *a, const struct stmt *s, PGresult **out,
 	return (rc);
 }
 
+/* The n statement parameters of a variadic call, into p. */
+static void
+collect(const char **p, int n, va_list ap)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		p[i] = va_arg(ap, const char *);
+}
+
 /* db_execv() with the parameters as arguments (const char *). */
 enum db_rc
 db_exec(struct db *db, struct arena *a, const struct stmt *s, PGresult **out,
@@ -313,13 +323,11 @@ db_exec(struct db *db, struct arena *a, const struct stmt *s, PGresult **out,
 {
 	const char	*p[MAX_PARAMS];
 	va_list		 ap;
-	int		 i;
 
 	if (n < 0 || n > MAX_PARAMS)
 		return (DB_ERR);
 	va_start(ap, n);
-	for (i = 0; i < n; i++)
-		p[i] = va_arg(ap, const char *);
+	collect(p, n, ap);
 	va_end(ap);
 	return (db_execv(db, a, s, out, n, p));
 }
@@ -347,13 +355,11 @@ db_json(struct db *db, struct arena *a, const struct stmt *s,
 	PGresult	*res;
 	enum db_rc	 rc;
 	va_list		 ap;
-	int		 i;
 
 	if (n < 0 || n > MAX_PARAMS)
 		return (DB_ERR);
 	va_start(ap, n);
-	for (i = 0; i < n; i++)
-		p[i] = va_arg(ap, const char *);
+	collect(p, n, ap);
 	va_end(ap);
 	/* sequenced: res is set by db_execv() before json_of() reads it */
 	rc = db_execv(db, a, s, &res, n, p);
@@ -423,13 +429,11 @@ req_exec(struct request *r, const struct stmt *s, PGresult **out, int n, ...)
 {
 	const char	*p[MAX_PARAMS];
 	va_list		 ap;
-	int		 i;
 
 	if (n < 0 || n > MAX_PARAMS)
 		return (DB_ERR);
 	va_start(ap, n);
-	for (i = 0; i < n; i++)
-		p[i] = va_arg(ap, const char *);
+	collect(p, n, ap);
 	va_end(ap);
 	return (db_execv(r->w->db, r->a, s, out, n, p));
 }
@@ -442,13 +446,11 @@ req_json(struct request *r, const struct stmt *s, const char **json, int n,
 	PGresult	*res;
 	enum db_rc	 rc;
 	va_list		 ap;
-	int		 i;
 
 	if (n < 0 || n > MAX_PARAMS)
 		return (DB_ERR);
 	va_start(ap, n);
-	for (i = 0; i < n; i++)
-		p[i] = va_arg(ap, const char *);
+	collect(p, n, ap);
 	va_end(ap);
 	rc = db_execv(r->w->db, r->a, s, &res, n, p);
 	return (json_of(rc, res, json));
