@@ -207,13 +207,6 @@ const struct schema maint_schedule_update_in = SCHEMA(schedule_update_fields);
 /* ------------------------------------------------------------------ */
 /* plumbing */
 
-/* Personal data: no cache anywhere may keep it. */
-static void
-no_store(struct request *r)
-{
-	reply_header(r, "Cache-Control", "no-store");
-}
-
 /* who sees a bike: its owner and collaborators */
 struct audience {
 	int64_t		 owner;
@@ -346,7 +339,6 @@ reply_list(struct request *r, enum db_rc rc, PGresult *res, int nkeys)
 		else
 			last[i] = strtoll(PQgetvalue(res, 0, i + 1), NULL, 10);
 	}
-	no_store(r);
 	return (reply_page(r, PQgetvalue(res, 0, 0), more && have, last,
 	    nkeys));
 }
@@ -449,7 +441,6 @@ maint_record_create(struct request *r)
 	reply_header(r, "Location", arena_printf(r->a,
 	    "/v1/motorcycles/%lld/maintenance/%s", (long long)bike,
 	    PQgetvalue(res, 0, 1)));
-	no_store(r);
 	return (reply_json(r, 201, PQgetvalue(res, 0, 0)));
 }
 
@@ -468,8 +459,25 @@ child_get(struct request *r, enum maint_sql which)
 	    db_i64(r->a, bike));
 	if (rc != DB_OK)
 		return (problem_db(r, rc));
-	no_store(r);
 	return (reply_json(r, 200, json));
+}
+
+/* Delete a row of kind which ($1 id, $2 bike): owner or editor. */
+static int
+child_delete(struct request *r, enum maint_sql which)
+{
+	int64_t		 bike, id;
+	enum db_rc	 rc;
+
+	if (moto_access_or_problem(r, 0, MOTO_EDITOR, &bike, NULL) == -1 ||
+	    route_id_or_problem(r, 1, &id) == -1)
+		return (r->status);
+	rc = req_exec(r, MAINT_SQL(which), NULL, 2, db_i64(r->a, id),
+	    db_i64(r->a, bike));
+	if (rc != DB_OK)
+		return (problem_db(r, rc));
+	bump_bike(r, bike);
+	return (reply_empty(r, 204));
 }
 
 /* GET /v1/motorcycles/{id}/maintenance/{recordId}: one service record. */
@@ -604,7 +612,6 @@ maint_record_update(struct request *r)
 	if (tx_commit_or_problem(r) == -1)
 		return (r->status);
 	bump_all(r, &au);
-	no_store(r);
 	return (reply_json(r, 200, json));
 }
 
@@ -615,18 +622,7 @@ maint_record_update(struct request *r)
 int
 maint_record_delete(struct request *r)
 {
-	int64_t		 bike, id;
-	enum db_rc	 rc;
-
-	if (moto_access_or_problem(r, 0, MOTO_EDITOR, &bike, NULL) == -1 ||
-	    route_id_or_problem(r, 1, &id) == -1)
-		return (r->status);
-	rc = req_exec(r, MAINT_SQL(SQL_MAINT_REC_DELETE), NULL, 2,
-	    db_i64(r->a, id), db_i64(r->a, bike));
-	if (rc != DB_OK)
-		return (problem_db(r, rc));
-	bump_bike(r, bike);
-	return (reply_empty(r, 204));
+	return (child_delete(r, SQL_MAINT_REC_DELETE));
 }
 
 /* ------------------------------------------------------------------ */
@@ -684,7 +680,6 @@ maint_schedule_create(struct request *r)
 	reply_header(r, "Location", arena_printf(r->a,
 	    "/v1/motorcycles/%lld/schedules/%s", (long long)bike,
 	    PQgetvalue(res, 0, 1)));
-	no_store(r);
 	return (reply_json(r, 201, PQgetvalue(res, 0, 0)));
 }
 
@@ -756,7 +751,6 @@ maint_schedule_update(struct request *r)
 	if (tx_commit_or_problem(r) == -1)
 		return (r->status);
 	bump_all(r, &au);
-	no_store(r);
 	return (reply_json(r, 200, json));
 }
 
@@ -764,18 +758,7 @@ maint_schedule_update(struct request *r)
 int
 maint_schedule_delete(struct request *r)
 {
-	int64_t		 bike, id;
-	enum db_rc	 rc;
-
-	if (moto_access_or_problem(r, 0, MOTO_EDITOR, &bike, NULL) == -1 ||
-	    route_id_or_problem(r, 1, &id) == -1)
-		return (r->status);
-	rc = req_exec(r, MAINT_SQL(SQL_MAINT_SCH_DELETE), NULL, 2,
-	    db_i64(r->a, id), db_i64(r->a, bike));
-	if (rc != DB_OK)
-		return (problem_db(r, rc));
-	bump_bike(r, bike);
-	return (reply_empty(r, 204));
+	return (child_delete(r, SQL_MAINT_SCH_DELETE));
 }
 
 /* Give new bike bike_id the default schedule, in the caller's transaction. */
@@ -967,7 +950,6 @@ due_reply(struct request *r, enum maint_sql which, const char *param,
 	enum db_rc	 rc;
 	int		 i, n;
 
-	no_store(r);
 	if (cache_get(r, DUE_NS, r->uid, sub, &ver, &json) == 1)
 		return (reply_json(r, 200, json));
 	rc = req_exec(r, MAINT_SQL(which), &res, 1, param);

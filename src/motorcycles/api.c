@@ -148,13 +148,6 @@ this_year(char *today, size_t len)
 	return (tm.tm_year + 1900);
 }
 
-/* Personal data: no cache anywhere may keep it. */
-static void
-no_store(struct request *r)
-{
-	reply_header(r, "Cache-Control", "no-store");
-}
-
 static struct json_object *
 body_get(struct request *r, const char *key)
 {
@@ -371,7 +364,6 @@ reply_bikes(struct request *r, enum db_rc rc, PGresult *res, int limit)
 		last = col_i64(res, i, MOTO_COL_ID);
 	}
 	buf_putc(&b, ']');
-	no_store(r);
 	return (reply_page(r, b.p, n > limit && last > 0, &last, 1));
 }
 
@@ -438,7 +430,6 @@ moto_create(struct request *r)
 	    (long long)id);
 	reply_header(r, "Location", arena_printf(r->a, "/v1/motorcycles/%lld",
 	    (long long)id));
-	no_store(r);
 	return (reply_json(r, 201, json));
 }
 
@@ -461,7 +452,6 @@ moto_list(struct request *r)
 	if (!pg.has_cursor) {
 		sub = arena_printf(r->a, "l%d", pg.limit);
 		if (cache_get(r, CACHE_NS_LIST, r->uid, sub, &ver, &json)) {
-			no_store(r);
 			return (reply_json(r, 200, json));
 		}
 	}
@@ -661,7 +651,6 @@ moto_get(struct request *r)
 	    db_i64(r->a, r->uid));
 	if (rc != DB_OK)
 		return (problem_db(r, rc));
-	no_store(r);
 	return (reply_json(r, 200, bike_text(r, res)));
 }
 
@@ -700,7 +689,6 @@ moto_update(struct request *r)
 		return (problem_db(r, rc));
 	bump_all(r, col_i64(res, 0, MOTO_COL_OWNER),
 	    col(res, 0, MOTO_COL__MAX));
-	no_store(r);
 	return (reply_json(r, 200, bike_text(r, res)));
 }
 
@@ -780,7 +768,6 @@ moto_collab_add(struct request *r)
 	reply_header(r, "Location", arena_printf(r->a,
 	    "/v1/motorcycles/%lld/collaborators/%lld", (long long)id,
 	    (long long)target));
-	no_store(r);
 	return (reply_json(r, 201, PQgetvalue(res, 0, 1)));
 }
 
@@ -809,7 +796,6 @@ moto_collab_list(struct request *r)
 	more = !PQgetisnull(res, 0, 3) && PQgetvalue(res, 0, 3)[0] == 't';
 	last[0] = col_i64(res, 0, 1);
 	last[1] = col_i64(res, 0, 2);
-	no_store(r);
 	return (reply_page(r, PQgetvalue(res, 0, 0), more && last[1] > 0,
 	    last, 2));
 }
@@ -858,7 +844,6 @@ moto_collab_update(struct request *r)
 	if (rc != DB_OK)
 		return (problem_db(r, rc));
 	bump_all(r, r->uid, db_i64(r->a, target));
-	no_store(r);
 	return (reply_json(r, 200, json));
 }
 
@@ -1028,7 +1013,6 @@ moto_value_estimate(struct request *r)
 	    json_object_new_int(out.comparables_used));
 	json_object_object_add(inputs, "comparables_median",
 	    out.comparables_used > 0 ? money(in.comp_median) : NULL);
-	no_store(r);
 	return (reply_jobj(r, 200, o));
 }
 

@@ -153,13 +153,6 @@ required(const struct schema *s, const char *name)
 /* ------------------------------------------------------------------ */
 /* helpers */
 
-/* Personal data: no cache anywhere may keep it. */
-static void
-no_store(struct request *r)
-{
-	reply_header(r, "Cache-Control", "no-store");
-}
-
 struct range {
 	const char	*from, *to, *group;
 	int		 group_given;
@@ -242,7 +235,6 @@ costs_reply(struct request *r, enum reports_sql which, int64_t who,
 		return (problem_db(r, rc == DB_NONE ? DB_ERR : rc));
 	if (is_true(res, 0, 1))
 		return (too_many_periods(r, REP_PERIODS_MAX));
-	no_store(r);
 	return (reply_json(r, 200, PQgetvalue(res, 0, 0)));
 }
 
@@ -348,7 +340,6 @@ reports_costs_svg(struct request *r)
 	c.series = s;
 	c.nseries = 3;
 	doc = svg_bar_chart(r->a, &c);
-	no_store(r);
 	return (reply_raw(r, 200, "image/svg+xml", doc, strlen(doc)));
 }
 
@@ -388,7 +379,6 @@ export_kind(struct request *r, const struct kind *k)
 		}
 		csv_eol(&b);
 	}
-	no_store(r);
 	reply_header(r, "Content-Disposition", arena_printf(r->a,
 	    "attachment; filename=\"motorcycle-%lld-%s.csv\"",
 	    (long long)bike, k->file));
@@ -1292,7 +1282,6 @@ import_kind(struct request *r, const struct kind *k)
 	json_object_object_add(o, "skipped", json_object_new_int64(
 	    (int64_t)skipped));
 	json_object_object_add(o, "errors", json_object_new_array());
-	no_store(r);
 	return (reply_jobj(r, 200, o));
 }
 

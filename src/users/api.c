@@ -65,13 +65,6 @@ const struct schema users_follow_in = SCHEMA(follow_fields);
 
 /* ------------------------------------------------------------------ */
 
-/* Personal data: no cache anywhere may keep it. */
-static void
-no_store(struct request *r)
-{
-	reply_header(r, "Cache-Control", "no-store");
-}
-
 /*
  * Send one page of a list statement: its row is (JSON array, last key
  * shown, more rows follow).
@@ -87,7 +80,6 @@ reply_list(struct request *r, enum db_rc rc, PGresult *res)
 	more = !PQgetisnull(res, 0, 2) && PQgetvalue(res, 0, 2)[0] == 't';
 	if (!PQgetisnull(res, 0, 1))
 		last = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	no_store(r);
 	return (reply_page(r, PQgetvalue(res, 0, 0), more && last > 0, &last,
 	    1));
 }
@@ -113,7 +105,6 @@ users_profile_get(struct request *r)
 	    db_i64(r->a, r->uid));
 	if (rc != DB_OK)
 		return (problem_db(r, rc));
-	no_store(r);
 	return (reply_json(r, 200, json));
 }
 
@@ -146,7 +137,6 @@ users_profile_update(struct request *r)
 	}
 	if (rc != DB_OK)
 		return (problem_db(r, rc));
-	no_store(r);
 	return (reply_json(r, 200, json));
 }
 

@@ -1,5 +1,8 @@
 /* Integration test helpers; see itest.h. */
 #include <ctype.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmocka.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
 
@@ -527,4 +531,49 @@ reload_and_wait(int n)
 			return (0);
 	}
 	return (-1);
+}
+
+/* Member key of the object o, or NULL (o may be NULL). */
+struct json_object *
+itest_jget(struct json_object *o, const char *key)
+{
+	struct json_object	*v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v))
+		return (NULL);
+	return (v);
+}
+
+/* The integer member key of o; the test fails if it is not one. */
+long long
+itest_jint(struct json_object *o, const char *key)
+{
+	struct json_object	*v = itest_jget(o, key);
+
+	if (v == NULL || !json_object_is_type(v, json_type_int))
+		fail_msg("%s is not an integer in %s", key,
+		    o != NULL ? json_object_to_json_string(o) : "(null)");
+	return (json_object_get_int64(v));
+}
+
+/* s percent-encoded for a query string, into out (len bytes). */
+void
+itest_qenc(char *out, size_t len, const char *s)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	size_t			 o = 0;
+
+	for (; *s != '\0' && o + 4 < len; s++) {
+		unsigned char	 c = (unsigned char)*s;
+
+		if (isalnum(c) || c == '-' || c == '_' || c == '.' ||
+		    c == '~')
+			out[o++] = (char)c;
+		else {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
 }

@@ -53,6 +53,12 @@ long long	 itest_json_int(const char *, const char *);
 char		*itest_conf_get(const char *);
 int		 itest_sql(const char *, char *, size_t);
 
+/* JSON of an answer, and query strings (the cmocka tests' shared helpers) */
+struct json_object;
+struct json_object *itest_jget(struct json_object *, const char *);
+long long	 itest_jint(struct json_object *, const char *);
+void		 itest_qenc(char *, size_t, const char *);
+
 /* the process model and the config of the stack */
 void		 sleep_ms(long);
 long		 master_pid(void);

@@ -64,17 +64,6 @@ jget(struct json_object *o, const char *key)
 	return (v);
 }
 
-static int64_t
-jint(struct json_object *o, const char *key)
-{
-	struct json_object	*v = jget(o, key);
-
-	if (!json_object_is_type(v, json_type_int))
-		fail_msg("%s is not an integer in %s", key,
-		    json_object_to_json_string(o));
-	return (json_object_get_int64(v));
-}
-
 /* The number key of o as it was written (exact decimals), or "null". */
 static const char *
 jnum(struct json_object *o, const char *key)
@@ -116,7 +105,7 @@ assert_problem(const struct resp *r, long status, const char *code)
 	assert_string_equal(h, "application/problem+json");
 	o = body_json(r);
 	assert_string_equal(json_object_get_string(jget(o, "code")), code);
-	assert_int_equal(jint(o, "status"), status);
+	assert_int_equal(itest_jint(o, "status"), status);
 	json_object_put(o);
 }
 
@@ -269,7 +258,7 @@ fill(const struct tuser *u, int64_t bike, const char *date, long odo,
 	    full ? "true" : "false");
 	o = expect("POST", fuel_path(path, sizeof(path), bike, 0), body, u,
 	    201);
-	id = jint(o, "id");
+	id = itest_jint(o, "id");
 	json_object_put(o);
 	return (id);
 }
@@ -365,15 +354,15 @@ test_crud(void **state)
 		fail_msg("create: %ld %s", r.status, r.body);
 	o = body_json(&r);
 	assert_keys(o, entry_keys);
-	id = jint(o, "id");
+	id = itest_jint(o, "id");
 	snprintf(want, sizeof(want), "/v1/motorcycles/%lld/fuel/%lld",
 	    (long long)bike, (long long)id);
 	assert_non_null(resp_header(&r, "Location", loc, sizeof(loc)));
 	assert_string_equal(loc, want);
-	assert_int_equal(jint(o, "motorcycle_id"), bike);
+	assert_int_equal(itest_jint(o, "motorcycle_id"), bike);
 	assert_string_equal(json_object_get_string(jget(o, "fill_date")),
 	    "2026-03-01");
-	assert_int_equal(jint(o, "odometer"), 1200);
+	assert_int_equal(itest_jint(o, "odometer"), 1200);
 	assert_string_equal(jnum(o, "litres"), "11.370");
 	assert_string_equal(jnum(o, "total_price"), "21.55");
 	assert_string_equal(jnum(o, "price_per_litre"), "1.895");
@@ -382,7 +371,7 @@ test_crud(void **state)
 	    "Shell Kreuzlingen");
 	assert_string_equal(json_object_get_string(jget(o, "notes")),
 	    "premium\nno ethanol");
-	assert_int_equal(jint(o, "created_by"), a.id);
+	assert_int_equal(itest_jint(o, "created_by"), a.id);
 	assert_null(jget(o, "consumption"));	/* the first full fill */
 	json_object_put(o);
 	resp_free(&r);
@@ -403,7 +392,7 @@ test_crud(void **state)
 	assert_null(jget(o, "station"));
 	assert_false(json_object_get_boolean(jget(o, "full_tank")));
 	assert_string_equal(jnum(o, "litres"), "9.500");
-	assert_int_equal(jint(o, "odometer"), 1200);
+	assert_int_equal(itest_jint(o, "odometer"), 1200);
 	assert_string_equal(json_object_get_string(jget(o, "notes")),
 	    "premium\nno ethanol");
 	json_object_put(o);
@@ -647,10 +636,10 @@ test_stats(void **state)
 	/* no fill-ups yet */
 	o = expect("GET", path, NULL, &a, 200);
 	assert_keys(o, stats_keys);
-	assert_int_equal(jint(o, "fills"), 0);
+	assert_int_equal(itest_jint(o, "fills"), 0);
 	assert_string_equal(jnum(o, "total_litres"), "0.000");
 	assert_string_equal(jnum(o, "total_cost"), "0.00");
-	assert_int_equal(jint(o, "distance_km"), 0);
+	assert_int_equal(itest_jint(o, "distance_km"), 0);
 	assert_null(jget(o, "average_l_per_100km"));
 	assert_null(jget(o, "best_l_per_100km"));
 	json_object_put(o);
@@ -663,15 +652,15 @@ test_stats(void **state)
 
 	o = expect("GET", path, NULL, &a, 200);
 	assert_keys(o, stats_keys);
-	assert_int_equal(jint(o, "motorcycle_id"), bike);
+	assert_int_equal(itest_jint(o, "motorcycle_id"), bike);
 	assert_null(jget(o, "from"));
-	assert_int_equal(jint(o, "fills"), 5);
-	assert_int_equal(jint(o, "full_fills"), 4);
+	assert_int_equal(itest_jint(o, "fills"), 5);
+	assert_int_equal(itest_jint(o, "full_fills"), 4);
 	assert_string_equal(jnum(o, "total_litres"), "41.000");
 	assert_string_equal(jnum(o, "total_cost"), "66.00");
-	assert_int_equal(jint(o, "distance_km"), 600);
-	assert_int_equal(jint(o, "segments"), 3);
-	assert_int_equal(jint(o, "measured_km"), 600);
+	assert_int_equal(itest_jint(o, "distance_km"), 600);
+	assert_int_equal(itest_jint(o, "segments"), 3);
+	assert_int_equal(itest_jint(o, "measured_km"), 600);
 	/* (15 + 8 + 6) L over 600 km, weighted by distance */
 	assert_string_equal(jnum(o, "average_l_per_100km"), "4.83");
 	assert_string_equal(jnum(o, "average_km_per_l"), "20.69");
@@ -692,12 +681,12 @@ test_stats(void **state)
 	    "2026-02-01");
 	assert_string_equal(json_object_get_string(jget(o, "to")),
 	    "2026-02-28");
-	assert_int_equal(jint(o, "fills"), 2);
+	assert_int_equal(itest_jint(o, "fills"), 2);
 	assert_string_equal(jnum(o, "total_litres"), "18.000");
 	assert_string_equal(jnum(o, "total_cost"), "20.00");
-	assert_int_equal(jint(o, "distance_km"), 200);
-	assert_int_equal(jint(o, "segments"), 2);
-	assert_int_equal(jint(o, "measured_km"), 500);
+	assert_int_equal(itest_jint(o, "distance_km"), 200);
+	assert_int_equal(itest_jint(o, "segments"), 2);
+	assert_int_equal(itest_jint(o, "measured_km"), 500);
 	/* (15 + 8) / 500 */
 	assert_string_equal(jnum(o, "average_l_per_100km"), "4.60");
 	assert_string_equal(jnum(o, "best_l_per_100km"), "4.00");
@@ -708,7 +697,7 @@ test_stats(void **state)
 	snprintf(path, sizeof(path), "/v1/motorcycles/%lld/fuel/stats?"
 	    "from=2026-03-01", (long long)bike);
 	o = expect("GET", path, NULL, &a, 200);
-	assert_int_equal(jint(o, "fills"), 1);
+	assert_int_equal(itest_jint(o, "fills"), 1);
 	assert_null(jget(o, "to"));
 	assert_string_equal(jnum(o, "average_l_per_100km"), "6.00");
 	json_object_put(o);
@@ -832,7 +821,7 @@ test_access(void **state)
 	/* the editor writes, and is named as the one who logged it */
 	eid = fill(&e, bike, "2026-06-02", 250, "7.5", NULL, 1);
 	o = fill_get(&a, bike, eid);
-	assert_int_equal(jint(o, "created_by"), e.id);
+	assert_int_equal(itest_jint(o, "created_by"), e.id);
 	json_object_put(o);
 	json_object_put(expect("PUT", one, "{\"station\":\"Aral\"}", &e,
 	    200));
@@ -871,29 +860,6 @@ test_access(void **state)
 	api("GET", list, NULL, &a, &r);
 	assert_problem(&r, 404, "not_found");
 	resp_free(&r);
-}
-
-/* "%xx"-encode s for a query string. */
-static void
-qenc(char *out, size_t len, const char *s)
-{
-	static const char	 hex[] = "0123456789ABCDEF";
-	size_t			 o = 0;
-
-	for (; *s != '\0' && o + 4 < len; s++) {
-		unsigned char	 c = (unsigned char)*s;
-
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-		    c == '.' || c == '~')
-			out[o++] = (char)c;
-		else {
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
 }
 
 /* The list: newest fill first, pages by cursor, stable under inserts. */
@@ -935,7 +901,7 @@ test_list(void **state)
 			if (cursor == NULL)
 				snprintf(url, sizeof(url), "%s?limit=2", base);
 			else {
-				qenc(enc, sizeof(enc), cursor);
+				itest_qenc(enc, sizeof(enc), cursor);
 				snprintf(url, sizeof(url), "%s?limit=2&"
 				    "cursor=%s", base, enc);
 			}
@@ -950,7 +916,7 @@ test_list(void **state)
 				    json_object_array_get_idx(data, i);
 
 				assert_keys(it, entry_keys);
-				seen[nseen++] = jint(it, "id");
+				seen[nseen++] = itest_jint(it, "id");
 			}
 			/* an insert between pages does not shift them */
 			if (pages == 1)
@@ -996,7 +962,7 @@ test_list(void **state)
 	json_object_put(expect("POST", "/v1/parts", "{\"name\":\"b\"}", &a,
 	    201));
 	o = expect("GET", "/v1/parts?limit=1", NULL, &a, 200);
-	qenc(enc, sizeof(enc), json_object_get_string(jget(o,
+	itest_qenc(enc, sizeof(enc), json_object_get_string(jget(o,
 	    "next_cursor")));
 	json_object_put(o);
 	snprintf(url, sizeof(url), "%s?cursor=%s", base, enc);

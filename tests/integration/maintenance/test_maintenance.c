@@ -41,33 +41,12 @@ static int	 counter;
 /* ------------------------------------------------------------------ */
 /* helpers */
 
-static struct json_object *
-jget(struct json_object *o, const char *key)
-{
-	struct json_object	*v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v))
-		return (NULL);
-	return (v);
-}
-
 static const char *
 jstr(struct json_object *o, const char *key)
 {
-	struct json_object	*v = jget(o, key);
+	struct json_object	*v = itest_jget(o, key);
 
 	return (v != NULL ? json_object_get_string(v) : NULL);
-}
-
-static int64_t
-jint(struct json_object *o, const char *key)
-{
-	struct json_object	*v = jget(o, key);
-
-	if (v == NULL || !json_object_is_type(v, json_type_int))
-		fail_msg("%s is not an integer in %s", key,
-		    o != NULL ? json_object_to_json_string(o) : "(null)");
-	return (json_object_get_int64(v));
 }
 
 /* 1 if key is present and null */
@@ -149,7 +128,7 @@ expect_fields(const char *method, const char *path, const char *body,
 
 	o = expect(400, method, path, body, u);
 	assert_string_equal(jstr(o, "code"), "validation_failed");
-	errs = jget(o, "errors");
+	errs = itest_jget(o, "errors");
 	assert_non_null(errs);
 	n = json_object_array_length(errs);
 	va_start(ap, u);
@@ -200,7 +179,7 @@ user_new(struct user *u, const char *tag)
 	    "\"%s@example.org\",\"password\":\"Tw1sty-Pass-%d-%ld\"}",
 	    u->name, u->name, counter, (long)getpid());
 	o = expect(201, "POST", "/v1/auth/register", body, NULL);
-	u->id = jint(jget(o, "user"), "id");
+	u->id = itest_jint(itest_jget(o, "user"), "id");
 	snprintf(u->auth, sizeof(u->auth), "Authorization: Bearer %s",
 	    jstr(o, "access_token"));
 	json_object_put(o);
@@ -303,14 +282,14 @@ path(const char *fmt, ...)
 static struct json_object *
 due_item(struct json_object *o, int64_t sid)
 {
-	struct json_object	*data = jget(o, "data"), *it;
+	struct json_object	*data = itest_jget(o, "data"), *it;
 	size_t			 i;
 
 	assert_non_null(data);
 	assert_true(jnull(o, "next_cursor"));
 	for (i = 0; i < json_object_array_length(data); i++) {
 		it = json_object_array_get_idx(data, i);
-		if (jint(it, "schedule_id") == sid)
+		if (itest_jint(it, "schedule_id") == sid)
 			return (it);
 	}
 	fail_msg("schedule %lld not in %s", (long long)sid,
@@ -366,33 +345,33 @@ test_record_crud(void **state)
 	    "\"warranty_period\":90}", day(-3, d), day(360, d2));
 	assert_int_equal(req("POST", path("/v1/motorcycles/%lld/maintenance",
 	    (long long)bike), body, &a, &o, loc, sizeof(loc)), 201);
-	id = jint(o, "id");
+	id = itest_jint(o, "id");
 	snprintf(want, sizeof(want), "/v1/motorcycles/%lld/maintenance/%lld",
 	    (long long)bike, (long long)id);
 	assert_string_equal(loc, want);
-	assert_int_equal(jint(o, "motorcycle_id"), bike);
+	assert_int_equal(itest_jint(o, "motorcycle_id"), bike);
 	assert_string_equal(jstr(o, "service_type"), "Oil change");
 	assert_string_equal(jstr(o, "service_date"), day(-3, d));
-	assert_string_equal(json_object_to_json_string(jget(o, "cost")),
+	assert_string_equal(json_object_to_json_string(itest_jget(o, "cost")),
 	    "89.90");
-	assert_string_equal(json_object_to_json_string(jget(o,
+	assert_string_equal(json_object_to_json_string(itest_jget(o,
 	    "labor_hours")), "1.25");
 	assert_string_equal(jstr(o, "description"), "Oil \"and\" filter\n");
-	p0 = jget(o, "parts_used");
+	p0 = itest_jget(o, "parts_used");
 	assert_int_equal(json_object_array_length(p0), 2);
 	/* quantity defaults to 1 */
-	assert_int_equal(jint(json_object_array_get_idx(p0, 0), "quantity"),
+	assert_int_equal(itest_jint(json_object_array_get_idx(p0, 0), "quantity"),
 	    1);
-	assert_int_equal(jint(json_object_array_get_idx(p0, 1), "quantity"),
+	assert_int_equal(itest_jint(json_object_array_get_idx(p0, 1), "quantity"),
 	    4);
-	assert_int_equal(jint(o, "warranty_period"), 90);
+	assert_int_equal(itest_jint(o, "warranty_period"), 90);
 	assert_non_null(jstr(o, "created_at"));
 	assert_non_null(jstr(o, "updated_at"));
 	json_object_put(o);
 
 	/* read it back */
 	o = expect(200, "GET", want, NULL, &a);
-	assert_int_equal(jint(o, "id"), id);
+	assert_int_equal(itest_jint(o, "id"), id);
 	assert_string_equal(jstr(o, "service_provider"), "Moto Shop");
 	json_object_put(o);
 
@@ -402,7 +381,7 @@ test_record_crud(void **state)
 	assert_string_equal(jstr(o, "notes"), "changed");
 	assert_true(jnull(o, "cost"));
 	assert_string_equal(jstr(o, "service_type"), "Oil change");
-	assert_int_equal(jint(o, "mileage_at_service"), 12500);
+	assert_int_equal(itest_jint(o, "mileage_at_service"), 12500);
 	json_object_put(o);
 	/* service_type is trimmed; an empty body changes nothing */
 	o = expect(200, "PUT", want, "{\"service_type\":\"  Oil change \"}",
@@ -416,7 +395,7 @@ test_record_crud(void **state)
 	/* listed */
 	o = expect(200, "GET", path("/v1/motorcycles/%lld/maintenance",
 	    (long long)bike), NULL, &a);
-	assert_int_equal(json_object_array_length(jget(o, "data")), 1);
+	assert_int_equal(json_object_array_length(itest_jget(o, "data")), 1);
 	assert_true(jnull(o, "next_cursor"));
 	json_object_put(o);
 
@@ -462,7 +441,7 @@ test_record_validation(void **state)
 	snprintf(body, sizeof(body), "{\"service_type\":\"x\","
 	    "\"service_date\":\"%s\"}", day(1, d1));
 	o = expect(201, "POST", p, body, &a);
-	id = jint(o, "id");
+	id = itest_jint(o, "id");
 	json_object_put(o);
 	snprintf(rec, sizeof(rec), "%s/%lld", p, (long long)id);
 
@@ -523,8 +502,8 @@ test_record_validation(void **state)
 	    NULL);
 	/* nothing of the refused PUTs was written */
 	o = expect(200, "GET", rec, NULL, &a);
-	assert_int_equal(jint(o, "mileage_at_service"), 7000);
-	assert_int_equal(jint(o, "next_service_due"), 9000);
+	assert_int_equal(itest_jint(o, "mileage_at_service"), 7000);
+	assert_int_equal(itest_jint(o, "next_service_due"), 9000);
 	json_object_put(o);
 	/* clearing the mileage lifts the check */
 	o = expect(200, "PUT", rec, "{\"mileage_at_service\":null,"
@@ -584,7 +563,7 @@ test_parts_used_validation(void **state)
 	json_object_put(o);
 	o = expect(201, "POST", p, PARTS("[{\"name\":\"Pads\",\"quantity\":2,"
 	    "\"unit_cost\":35.5,\"part_id\":null}]"), &a);
-	id = jint(o, "id");
+	id = itest_jint(o, "id");
 	json_object_put(o);
 	snprintf(rec, sizeof(rec), "%s/%lld", p, (long long)id);
 
@@ -597,7 +576,7 @@ test_parts_used_validation(void **state)
 	    "parts_used[1].part_id", NULL);
 	o = expect(200, "PUT", rec, "{\"parts_used\":[{\"name\":\"Pads\","
 	    "\"quantity\":3}]}", &a);
-	assert_int_equal(jint(json_object_array_get_idx(jget(o, "parts_used"),
+	assert_int_equal(itest_jint(json_object_array_get_idx(itest_jget(o, "parts_used"),
 	    0), "quantity"), 3);
 	json_object_put(o);
 #undef PARTS
@@ -621,7 +600,7 @@ test_mileage_raised(void **state)
 	"{\"service_type\":\"Oil\",\"service_date\":\"%s\","	\
 	"\"mileage_at_service\":%d}", d, (km)), body)
 	o = expect(201, "POST", p, REC(13000), &a);
-	snprintf(rec, sizeof(rec), "%s/%lld", p, (long long)jint(o, "id"));
+	snprintf(rec, sizeof(rec), "%s/%lld", p, (long long)itest_jint(o, "id"));
 	json_object_put(o);
 	assert_int_equal(bike_mileage(bike), 13000);
 	/* lower: the bike keeps its mileage */
@@ -682,11 +661,11 @@ test_record_list_pages(void **state)
 			snprintf(url, sizeof(url), "%s?limit=2&cursor=%s", p,
 			    cur);
 		o = expect(200, "GET", url, NULL, &a);
-		data = jget(o, "data");
+		data = itest_jget(o, "data");
 		for (i = 0; i < json_object_array_length(data); i++)
-			got[n++] = jint(json_object_array_get_idx(data, i),
+			got[n++] = itest_jint(json_object_array_get_idx(data, i),
 			    "id");
-		nc = jget(o, "next_cursor");
+		nc = itest_jget(o, "next_cursor");
 		if (nc == NULL) {
 			json_object_put(o);
 			break;
@@ -750,33 +729,33 @@ test_schedule_crud(void **state)
 	    "\"time_interval\":365,\"cost_estimate\":80,\"is_critical\":true,"
 	    "\"reminder_settings\":{\"due_soon_km\":300},\"description\":"
 	    "\"Castrol\"}", &a, &o, loc, sizeof(loc)), 201);
-	id = jint(o, "id");
+	id = itest_jint(o, "id");
 	snprintf(want, sizeof(want), "/v1/motorcycles/%lld/schedules/%lld",
 	    (long long)bike, (long long)id);
 	assert_string_equal(loc, want);
 	assert_string_equal(jstr(o, "interval_type"), "both");
-	assert_int_equal(jint(o, "mileage_interval"), 6000);
-	assert_int_equal(jint(o, "time_interval"), 365);
-	assert_string_equal(json_object_to_json_string(jget(o,
+	assert_int_equal(itest_jint(o, "mileage_interval"), 6000);
+	assert_int_equal(itest_jint(o, "time_interval"), 365);
+	assert_string_equal(json_object_to_json_string(itest_jget(o,
 	    "cost_estimate")), "80.00");
-	assert_true(json_object_get_boolean(jget(o, "is_critical")));
-	assert_int_equal(jint(jget(o, "reminder_settings"), "due_soon_km"),
+	assert_true(json_object_get_boolean(itest_jget(o, "is_critical")));
+	assert_int_equal(itest_jint(itest_jget(o, "reminder_settings"), "due_soon_km"),
 	    300);
 	/* never serviced counts from the bike's mileage when it was made */
-	assert_int_equal(jint(o, "baseline_mileage"), 7000);
+	assert_int_equal(itest_jint(o, "baseline_mileage"), 7000);
 	json_object_put(o);
 
 	o = expect(200, "GET", want, NULL, &a);
 	assert_string_equal(jstr(o, "description"), "Castrol");
 	json_object_put(o);
 	o = expect(200, "GET", p, NULL, &a);
-	assert_int_equal(json_object_array_length(jget(o, "data")), 1);
+	assert_int_equal(json_object_array_length(itest_jget(o, "data")), 1);
 	json_object_put(o);
 
 	/* PUT against the stored row: both -> time keeps time_interval */
 	o = expect(200, "PUT", want, "{\"interval_type\":\"time\"}", &a);
 	assert_string_equal(jstr(o, "interval_type"), "time");
-	assert_int_equal(jint(o, "mileage_interval"), 6000);
+	assert_int_equal(itest_jint(o, "mileage_interval"), 6000);
 	assert_string_equal(jstr(o, "description"), "Castrol");
 	json_object_put(o);
 	expect_fields("PUT", want, "{\"time_interval\":null}", &a,
@@ -786,7 +765,7 @@ test_schedule_crud(void **state)
 	    "\"baseline_mileage\":6500,\"is_critical\":false}", &a);
 	assert_true(jnull(o, "time_interval"));
 	assert_true(jnull(o, "reminder_settings"));
-	assert_int_equal(jint(o, "baseline_mileage"), 6500);
+	assert_int_equal(itest_jint(o, "baseline_mileage"), 6500);
 	json_object_put(o);
 	expect_fields("PUT", want, "{\"interval_type\":\"both\"}", &a,
 	    "time_interval", NULL);
@@ -887,7 +866,7 @@ test_ownership(void **state)
 	assert_int_equal(bike_mileage(bike), 1000);
 	/* B's garage-wide list has none of A's */
 	o = expect(200, "GET", "/v1/maintenance/due", NULL, &b);
-	assert_int_equal(json_object_array_length(jget(o, "data")), 0);
+	assert_int_equal(json_object_array_length(itest_jget(o, "data")), 0);
 	json_object_put(o);
 	/* A reads and writes all of it */
 	all_routes(bike, rec, sch, &a, 200, 0);
@@ -916,8 +895,8 @@ test_sharing(void **state)
 	assert_int_equal(sql("SELECT count(*) FROM maintenance_records WHERE "
 	    "motorcycle_id = %lld", (long long)bike), 1);
 	o = expect(200, "GET", "/v1/maintenance/due", NULL, &v);
-	assert_int_equal(json_object_array_length(jget(o, "data")), 1);
-	assert_int_equal(jint(json_object_array_get_idx(jget(o, "data"), 0),
+	assert_int_equal(json_object_array_length(itest_jget(o, "data")), 1);
+	assert_int_equal(itest_jint(json_object_array_get_idx(itest_jget(o, "data"), 0),
 	    "motorcycle_id"), bike);
 	json_object_put(o);
 
@@ -989,17 +968,17 @@ test_due_distance(void **state)
 		record_sql(s.bike, "oil change", 300, 4000);
 		record_sql(s.bike, "Oil filter", 5, 10500);
 		s.it = due_of(s.bike, s.sch, &a, &s.list);
-		assert_int_equal(jint(s.it, "due_mileage"), 16000);
-		assert_int_equal(jint(s.it, "remaining_km"), c[i].remaining);
+		assert_int_equal(itest_jint(s.it, "due_mileage"), 16000);
+		assert_int_equal(itest_jint(s.it, "remaining_km"), c[i].remaining);
 		assert_string_equal(jstr(s.it, "status"), c[i].status);
 		assert_string_equal(jstr(s.it, "limited_by"), "distance");
 		assert_true(jnull(s.it, "due_date"));
 		assert_true(jnull(s.it, "remaining_days"));
-		assert_string_equal(jstr(jget(s.it, "last_service"),
+		assert_string_equal(jstr(itest_jget(s.it, "last_service"),
 		    "service_date"), day(-30, d));
-		assert_int_equal(jint(jget(s.it, "last_service"),
+		assert_int_equal(itest_jint(itest_jget(s.it, "last_service"),
 		    "mileage_at_service"), 10000);
-		assert_int_equal(jint(jget(s.it, "counted_from"), "mileage"),
+		assert_int_equal(itest_jint(itest_jget(s.it, "counted_from"), "mileage"),
 		    10000);
 		scenario_done(&s);
 	}
@@ -1032,13 +1011,13 @@ test_due_time(void **state)
 		s.it = due_of(s.bike, s.sch, &a, &s.list);
 		assert_string_equal(jstr(s.it, "due_date"),
 		    day(365 - c[i].ago, d));
-		assert_int_equal(jint(s.it, "remaining_days"),
+		assert_int_equal(itest_jint(s.it, "remaining_days"),
 		    c[i].remaining);
 		assert_string_equal(jstr(s.it, "status"), c[i].status);
 		assert_string_equal(jstr(s.it, "limited_by"), "time");
 		assert_true(jnull(s.it, "due_mileage"));
 		assert_true(jnull(s.it, "predicted_due_date"));
-		assert_true(jnull(jget(s.it, "last_service"),
+		assert_true(jnull(itest_jget(s.it, "last_service"),
 		    "mileage_at_service"));
 		scenario_done(&s);
 	}
@@ -1059,8 +1038,8 @@ test_due_both(void **state)
 	s.it = due_of(s.bike, s.sch, &a, &s.list);
 	assert_string_equal(jstr(s.it, "status"), "overdue");
 	assert_string_equal(jstr(s.it, "limited_by"), "time");
-	assert_int_equal(jint(s.it, "remaining_days"), -35);
-	assert_int_equal(jint(s.it, "remaining_km"), 3000);
+	assert_int_equal(itest_jint(s.it, "remaining_days"), -35);
+	assert_int_equal(itest_jint(s.it, "remaining_km"), 3000);
 	scenario_done(&s);
 
 	/* distance first: 6100 km in 100 days */
@@ -1070,8 +1049,8 @@ test_due_both(void **state)
 	s.it = due_of(s.bike, s.sch, &a, &s.list);
 	assert_string_equal(jstr(s.it, "status"), "overdue");
 	assert_string_equal(jstr(s.it, "limited_by"), "distance");
-	assert_int_equal(jint(s.it, "remaining_days"), 265);
-	assert_int_equal(jint(s.it, "remaining_km"), -100);
+	assert_int_equal(itest_jint(s.it, "remaining_days"), 265);
+	assert_int_equal(itest_jint(s.it, "remaining_km"), -100);
 	scenario_done(&s);
 
 	/* both ok, no readings to tell which comes first */
@@ -1100,16 +1079,16 @@ test_due_never_serviced(void **state)
 	    (long long)bike), "{\"service_type\":\"Oil change\","
 	    "\"interval_type\":\"both\",\"mileage_interval\":6000,"
 	    "\"time_interval\":365}", &a);
-	sid = jint(o, "id");
-	assert_int_equal(jint(o, "baseline_mileage"), 5000);
+	sid = itest_jint(o, "id");
+	assert_int_equal(itest_jint(o, "baseline_mileage"), 5000);
 	json_object_put(o);
 	it = due_of(bike, sid, &a, &o);
 	assert_true(jnull(it, "last_service"));
-	assert_int_equal(jint(jget(it, "counted_from"), "mileage"), 5000);
-	assert_string_equal(jstr(jget(it, "counted_from"), "date"),
+	assert_int_equal(itest_jint(itest_jget(it, "counted_from"), "mileage"), 5000);
+	assert_string_equal(jstr(itest_jget(it, "counted_from"), "date"),
 	    day(-30, d));
-	assert_int_equal(jint(it, "due_mileage"), 11000);
-	assert_int_equal(jint(it, "remaining_km"), 6000);
+	assert_int_equal(itest_jint(it, "due_mileage"), 11000);
+	assert_int_equal(itest_jint(it, "remaining_km"), 6000);
 	assert_string_equal(jstr(it, "due_date"), day(335, d));
 	assert_string_equal(jstr(it, "status"), "ok");
 	json_object_put(o);
@@ -1118,9 +1097,9 @@ test_due_never_serviced(void **state)
 	bike = bike_new(&a, 0, -1);
 	sid = schedule_sql(bike, "Brake fluid", "time", 0, 730, -1);
 	it = due_of(bike, sid, &a, &o);
-	assert_string_equal(jstr(jget(it, "counted_from"), "date"),
+	assert_string_equal(jstr(itest_jget(it, "counted_from"), "date"),
 	    day(0, d));
-	assert_int_equal(jint(it, "remaining_days"), 730);
+	assert_int_equal(itest_jint(it, "remaining_days"), 730);
 	json_object_put(o);
 
 	/* a baseline of 0 km on a used bike: due at once */
@@ -1128,7 +1107,7 @@ test_due_never_serviced(void **state)
 	sid = schedule_sql(bike, "Valve clearance", "mileage", 24000, 0, 0);
 	it = due_of(bike, sid, &a, &o);
 	assert_string_equal(jstr(it, "status"), "overdue");
-	assert_int_equal(jint(it, "remaining_km"), -6000);
+	assert_int_equal(itest_jint(it, "remaining_km"), -6000);
 	json_object_put(o);
 }
 
@@ -1154,10 +1133,10 @@ test_due_prediction(void **state)
 	record_sql(bike, "Chain", 60, 10000);
 	record_sql(bike, "Oil change", 10, 12000);
 	it = due_of(bike, sid, &a, &o);
-	assert_string_equal(json_object_to_json_string(jget(it,
+	assert_string_equal(json_object_to_json_string(itest_jget(it,
 	    "km_per_day")), "40.0");
 	assert_string_equal(jstr(it, "predicted_due_date"), day(140, d));
-	assert_int_equal(jint(it, "remaining_km"), 6000);
+	assert_int_equal(itest_jint(it, "remaining_km"), 6000);
 	json_object_put(o);
 
 	/* one reading only: no pace, no prediction */
@@ -1175,7 +1154,7 @@ test_due_prediction(void **state)
 	record_sql(bike, "Chain", 60, 12000);
 	record_sql(bike, "Oil change", 10, 12000);
 	it = due_of(bike, sid, &a, &o);
-	assert_string_equal(json_object_to_json_string(jget(it,
+	assert_string_equal(json_object_to_json_string(itest_jget(it,
 	    "km_per_day")), "0.0");
 	assert_true(jnull(it, "predicted_due_date"));
 	json_object_put(o);
@@ -1189,9 +1168,9 @@ test_due_prediction(void **state)
 	    "(%lld, current_date - 5, 12200, 11.0)", (long long)bike,
 	    (long long)bike);
 	it = due_of(bike, sid, &a, &o);
-	assert_string_equal(json_object_to_json_string(jget(it,
+	assert_string_equal(json_object_to_json_string(itest_jget(it,
 	    "km_per_day")), "40.0");
-	assert_int_equal(jint(it, "remaining_km"), 5800);
+	assert_int_equal(itest_jint(it, "remaining_km"), 5800);
 	assert_string_equal(jstr(it, "predicted_due_date"), day(140, d));
 	json_object_put(o);
 
@@ -1204,8 +1183,8 @@ test_due_prediction(void **state)
 	record_sql(bike, "Chain", 20, 11000);
 	record_sql(bike, "Oil change", 10, -1);
 	it = due_of(bike, sid, &a, &o);
-	assert_int_equal(jint(jget(it, "counted_from"), "mileage"), 11000);
-	assert_int_equal(jint(it, "due_mileage"), 17000);
+	assert_int_equal(itest_jint(itest_jget(it, "counted_from"), "mileage"), 11000);
+	assert_int_equal(itest_jint(it, "due_mileage"), 17000);
 	json_object_put(o);
 }
 
@@ -1246,18 +1225,18 @@ test_due_cache_renewed(void **state)
 	    "\"service_date\":\"%s\",\"mileage_at_service\":20100}",
 	    day(0, d));
 	o = expect(201, "POST", p, body, &a);
-	rid = jint(o, "id");
+	rid = itest_jint(o, "id");
 	json_object_put(o);
 	it = due_of(bike, sid, &a, &o);
-	assert_int_equal(jint(jget(it, "last_service"), "id"), rid);
-	assert_int_equal(jint(it, "due_mileage"), 26100);
-	assert_int_equal(jint(it, "remaining_km"), 6000);
-	assert_int_equal(jint(it, "remaining_days"), 365);
+	assert_int_equal(itest_jint(itest_jget(it, "last_service"), "id"), rid);
+	assert_int_equal(itest_jint(it, "due_mileage"), 26100);
+	assert_int_equal(itest_jint(it, "remaining_km"), 6000);
+	assert_int_equal(itest_jint(it, "remaining_days"), 365);
 	assert_string_equal(jstr(it, "status"), "ok");
 	json_object_put(o);
 	/* for the collaborator too, and in the garage-wide lists */
 	it = due_of(bike, sid, &v, &o);
-	assert_int_equal(jint(jget(it, "last_service"), "id"), rid);
+	assert_int_equal(itest_jint(itest_jget(it, "last_service"), "id"), rid);
 	json_object_put(o);
 	o = expect(200, "GET", "/v1/maintenance/due", NULL, &a);
 	assert_string_equal(jstr(due_item(o, sid), "status"), "ok");
@@ -1271,21 +1250,21 @@ test_due_cache_renewed(void **state)
 	    "{\"mileage_at_service\":20500}", &a);
 	json_object_put(o);
 	it = due_of(bike, sid, &v, &o);
-	assert_int_equal(jint(it, "due_mileage"), 26500);
+	assert_int_equal(itest_jint(it, "due_mileage"), 26500);
 	json_object_put(o);
 	o = expect(200, "PUT", path("/v1/motorcycles/%lld/schedules/%lld",
 	    (long long)bike, (long long)sid), "{\"mileage_interval\":1000,"
 	    "\"reminder_settings\":{\"due_soon_km\":0}}", &a);
 	json_object_put(o);
 	it = due_of(bike, sid, &a, &o);
-	assert_int_equal(jint(it, "due_mileage"), 21500);
+	assert_int_equal(itest_jint(it, "due_mileage"), 21500);
 	json_object_put(o);
 	/* deleting the service brings the old one back */
 	o = expect(204, "DELETE", path("%s/%lld", p, (long long)rid), NULL,
 	    &a);
 	json_object_put(o);
 	it = due_of(bike, sid, &v, &o);
-	assert_int_equal(jint(jget(it, "last_service"),
+	assert_int_equal(itest_jint(itest_jget(it, "last_service"),
 	    "mileage_at_service"), 10000);
 	assert_string_equal(jstr(it, "status"), "overdue");
 	json_object_put(o);
@@ -1294,7 +1273,7 @@ test_due_cache_renewed(void **state)
 	    (long long)bike, (long long)sid), NULL, &a);
 	json_object_put(o);
 	o = expect(200, "GET", "/v1/maintenance/due", NULL, &v);
-	assert_int_equal(json_object_array_length(jget(o, "data")), 0);
+	assert_int_equal(json_object_array_length(itest_jget(o, "data")), 0);
 	json_object_put(o);
 }
 
@@ -1324,27 +1303,27 @@ test_due_garage(void **state)
 	s_shared = schedule_sql(shared, "Coolant", "time", 0, 1000, 0);
 
 	o = expect(200, "GET", "/v1/maintenance/due", NULL, &a);
-	data = jget(o, "data");
+	data = itest_jget(o, "data");
 	n = json_object_array_length(data);
 	assert_int_equal(n, 4);		/* not the sold bike's */
 	/* overdue, then due_soon, then ok by days, then by km */
 	it = json_object_array_get_idx(data, 0);
-	assert_int_equal(jint(it, "schedule_id"), s_over);
-	assert_int_equal(jint(it, "motorcycle_id"), b2);
+	assert_int_equal(itest_jint(it, "schedule_id"), s_over);
+	assert_int_equal(itest_jint(it, "motorcycle_id"), b2);
 	assert_non_null(jstr(it, "motorcycle_name"));
 	it = json_object_array_get_idx(data, 1);
-	assert_int_equal(jint(it, "schedule_id"), s_soon);
-	assert_int_equal(jint(it, "motorcycle_id"), shared);
-	assert_int_equal(jint(json_object_array_get_idx(data, 2),
+	assert_int_equal(itest_jint(it, "schedule_id"), s_soon);
+	assert_int_equal(itest_jint(it, "motorcycle_id"), shared);
+	assert_int_equal(itest_jint(json_object_array_get_idx(data, 2),
 	    "schedule_id"), s_shared);
-	assert_int_equal(jint(json_object_array_get_idx(data, 3),
+	assert_int_equal(itest_jint(json_object_array_get_idx(data, 3),
 	    "schedule_id"), s_ok);
 	(void)s_sold;
 	json_object_put(o);
 
 	/* the owner of the shared bike sees only their own */
 	o = expect(200, "GET", "/v1/maintenance/due", NULL, &b);
-	assert_int_equal(json_object_array_length(jget(o, "data")), 2);
+	assert_int_equal(json_object_array_length(itest_jget(o, "data")), 2);
 	json_object_put(o);
 }
 
@@ -1367,14 +1346,14 @@ test_defaults_on_create(void **state)
 		skip();		/* no POST /v1/motorcycles here */
 	}
 	assert_int_equal(st, 201);
-	bike = jint(o, "id");
+	bike = itest_jint(o, "id");
 	json_object_put(o);
 	assert_int_equal(sql("SELECT count(*) FROM maintenance_schedules "
 	    "WHERE motorcycle_id = %lld AND baseline_mileage = 1200",
 	    (long long)bike), sql("SELECT count(*) FROM default_schedules"));
 	o = expect(200, "GET", path("/v1/motorcycles/%lld/maintenance/due",
 	    (long long)bike), NULL, &a);
-	assert_int_equal(json_object_array_length(jget(o, "data")), 10);
+	assert_int_equal(json_object_array_length(itest_jget(o, "data")), 10);
 	json_object_put(o);
 }
 

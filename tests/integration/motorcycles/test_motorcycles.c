@@ -49,16 +49,6 @@ parse(const struct resp *r)
 	return (o);
 }
 
-static struct json_object *
-jget(struct json_object *o, const char *key)
-{
-	struct json_object	*v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v))
-		return (NULL);
-	return (v);
-}
-
 static int
 jhas(struct json_object *o, const char *key)
 {
@@ -70,35 +60,24 @@ jhas(struct json_object *o, const char *key)
 static const char *
 jstr(struct json_object *o, const char *key)
 {
-	struct json_object	*v = jget(o, key);
+	struct json_object	*v = itest_jget(o, key);
 
 	return (v != NULL && json_object_is_type(v, json_type_string) ?
 	    json_object_get_string(v) : NULL);
-}
-
-static int64_t
-jint(struct json_object *o, const char *key)
-{
-	struct json_object	*v = jget(o, key);
-
-	if (v == NULL || !json_object_is_type(v, json_type_int))
-		fail_msg("%s is not an integer in %s", key,
-		    json_object_to_json_string(o));
-	return (json_object_get_int64(v));
 }
 
 /* key is present and JSON null */
 static int
 jnull(struct json_object *o, const char *key)
 {
-	return (jhas(o, key) && jget(o, key) == NULL);
+	return (jhas(o, key) && itest_jget(o, key) == NULL);
 }
 
 /* The text of a JSON number member, as the server wrote it. */
 static const char *
 jnum(struct json_object *o, const char *key)
 {
-	struct json_object	*v = jget(o, key);
+	struct json_object	*v = itest_jget(o, key);
 
 	if (v == NULL || !(json_object_is_type(v, json_type_double) ||
 	    json_object_is_type(v, json_type_int)))
@@ -194,7 +173,7 @@ want_field(const char *method, const char *path, const char *body,
 	api(method, path, body, u, &r);
 	assert_problem(&r, 400, "validation_failed");
 	o = parse(&r);
-	errs = jget(o, "errors");
+	errs = itest_jget(o, "errors");
 	n = errs != NULL ? json_object_array_length(errs) : 0;
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(errs, i);
@@ -224,7 +203,7 @@ bike(const struct tuser *u, const char *body)
 	int64_t			 id;
 
 	o = want("POST", "/v1/motorcycles", body, u, 201);
-	id = jint(o, "id");
+	id = itest_jint(o, "id");
 	json_object_put(o);
 	return (id);
 }
@@ -259,13 +238,13 @@ path_of(char *buf, size_t len, const char *fmt, ...)
 static struct json_object *
 listed(struct json_object *page, int64_t id)
 {
-	struct json_object	*data = jget(page, "data"), *e;
+	struct json_object	*data = itest_jget(page, "data"), *e;
 	size_t			 i;
 
 	assert_non_null(data);
 	for (i = 0; i < json_object_array_length(data); i++) {
 		e = json_object_array_get_idx(data, i);
-		if (jint(e, "id") == id)
+		if (itest_jint(e, "id") == id)
 			return (e);
 	}
 	return (NULL);
@@ -338,12 +317,12 @@ test_create_get(void **state)
 	if (r.status != 201)
 		fail_msg("create: %ld %s", r.status, r.body);
 	o = parse(&r);
-	id = jint(o, "id");
+	id = itest_jint(o, "id");
 	assert_non_null(resp_header(&r, "Location", loc, sizeof(loc)));
 	assert_string_equal(loc, path_of(p, sizeof(p), "/v1/motorcycles/%lld",
 	    (long long)id));
 	resp_free(&r);
-	assert_int_equal(jint(o, "user_id"), u.id);
+	assert_int_equal(itest_jint(o, "user_id"), u.id);
 	assert_string_equal(jstr(o, "name"), "Dyna");	/* trimmed */
 	assert_string_equal(jstr(o, "vin"), "1HD1GP4558K319097");
 	assert_string_equal(jnum(o, "purchase_price"), "12000.50");
@@ -351,18 +330,18 @@ test_create_get(void **state)
 	assert_string_equal(jstr(o, "purchase_date"), "2019-05-01");
 	assert_string_equal(jstr(o, "access"), "owner");
 	assert_string_equal(jstr(o, "status"), "active");
-	assert_int_equal(jint(o, "mileage"), 30000);
-	assert_int_equal(json_object_array_length(jget(o, "photos")), 0);
-	assert_string_equal(jstr(jget(o, "custom_fields"), "tyres"),
+	assert_int_equal(itest_jint(o, "mileage"), 30000);
+	assert_int_equal(json_object_array_length(itest_jget(o, "photos")), 0);
+	assert_string_equal(jstr(itest_jget(o, "custom_fields"), "tyres"),
 	    "Metzeler");
 	assert_non_null(jstr(o, "created_at"));
-	vi = jget(o, "vin_info");
+	vi = itest_jget(o, "vin_info");
 	assert_non_null(vi);
 	assert_string_equal(jstr(vi, "wmi"), "1HD");
 	assert_string_equal(jstr(vi, "manufacturer"), "Harley-Davidson");
 	assert_string_equal(jstr(vi, "country"), "United States");
-	assert_int_equal(jint(vi, "model_year"), 2008);
-	assert_true(json_object_get_boolean(jget(vi, "valid_check_digit")));
+	assert_int_equal(itest_jint(vi, "model_year"), 2008);
+	assert_true(json_object_get_boolean(itest_jget(vi, "valid_check_digit")));
 
 	g = want("GET", p, NULL, &u, 200);
 	assert_string_equal(json_object_to_json_string(g),
@@ -379,50 +358,50 @@ test_create_get(void **state)
 	/* defaults; no VIN, no vin_info */
 	o = want("POST", "/v1/motorcycles", "{\"name\":\"n\",\"make\":\"m\","
 	    "\"model\":\"x\"}", &u, 201);
-	assert_int_equal(jint(o, "mileage"), 0);
+	assert_int_equal(itest_jint(o, "mileage"), 0);
 	assert_string_equal(jstr(o, "status"), "active");
 	assert_true(jnull(o, "vin"));
 	assert_true(jnull(o, "vin_info"));
 	assert_true(jnull(o, "year"));
-	assert_int_equal(json_object_object_length(jget(o, "custom_fields")),
+	assert_int_equal(json_object_object_length(itest_jget(o, "custom_fields")),
 	    0);
 	json_object_put(o);
 
 	/* a wrong check digit is shown, not refused */
 	o = want("POST", "/v1/motorcycles", "{\"name\":\"n\",\"make\":\"m\","
 	    "\"model\":\"x\",\"vin\":\"1HD1GP4568K319097\"}", &u, 201);
-	vi = jget(o, "vin_info");
-	assert_false(json_object_get_boolean(jget(vi, "valid_check_digit")));
+	vi = itest_jget(o, "vin_info");
+	assert_false(json_object_get_boolean(itest_jget(vi, "valid_check_digit")));
 	assert_true(jhas(vi, "valid_check_digit") &&
-	    jget(vi, "valid_check_digit") != NULL);
+	    itest_jget(vi, "valid_check_digit") != NULL);
 	json_object_put(o);
 
 	/* outside North America a mismatch is "not applicable"; small makers */
 	o = want("POST", "/v1/motorcycles", "{\"name\":\"n\",\"make\":\"m\","
 	    "\"model\":\"x\",\"vin\":\"ZDM1XBEW0KB012345\"}", &u, 201);
-	vi = jget(o, "vin_info");
+	vi = itest_jget(o, "vin_info");
 	assert_string_equal(jstr(vi, "manufacturer"), "Ducati");
 	assert_string_equal(jstr(vi, "country"), "Italy");
 	assert_true(jnull(vi, "valid_check_digit"));
-	assert_int_equal(jint(vi, "model_year"), 2019);
+	assert_int_equal(itest_jint(vi, "model_year"), 2019);
 	json_object_put(o);
 	o = want("POST", "/v1/motorcycles", "{\"name\":\"n\",\"make\":\"m\","
 	    "\"model\":\"x\",\"vin\":\"1A9AB12C1YA123456\"}", &u, 201);
-	vi = jget(o, "vin_info");
+	vi = itest_jget(o, "vin_info");
 	assert_string_equal(jstr(vi, "wmi"), "1A9123");
 	assert_true(jnull(vi, "manufacturer"));
 	assert_true(jnull(vi, "country"));
-	assert_true(json_object_get_boolean(jget(vi, "valid_check_digit")));
-	assert_int_equal(jint(vi, "model_year"), 2000);
+	assert_true(json_object_get_boolean(itest_jget(vi, "valid_check_digit")));
+	assert_int_equal(itest_jint(vi, "model_year"), 2000);
 	json_object_put(o);
 
 	/* a WMI not in the table */
 	o = want("POST", "/v1/motorcycles", "{\"name\":\"n\",\"make\":\"m\","
 	    "\"model\":\"x\",\"vin\":\"11111111111111111\"}", &u, 201);
-	vi = jget(o, "vin_info");
+	vi = itest_jget(o, "vin_info");
 	assert_string_equal(jstr(vi, "wmi"), "111");
 	assert_true(jnull(vi, "manufacturer"));
-	assert_true(json_object_get_boolean(jget(vi, "valid_check_digit")));
+	assert_true(json_object_get_boolean(itest_jget(vi, "valid_check_digit")));
 	json_object_put(o);
 
 	/* not found */
@@ -520,7 +499,7 @@ test_create_validation(void **state)
 	}
 	/* nothing but the valid one was stored */
 	page = garage(&u);
-	assert_int_equal(json_object_array_length(jget(page, "data")), 1);
+	assert_int_equal(json_object_array_length(itest_jget(page, "data")), 1);
 	json_object_put(page);
 #undef BAD
 #undef OK3
@@ -545,11 +524,11 @@ test_update(void **state)
 
 	o = want("PUT", p, "{\"name\":\"New\",\"mileage\":200}", &u, 200);
 	assert_string_equal(jstr(o, "name"), "New");
-	assert_int_equal(jint(o, "mileage"), 200);
+	assert_int_equal(itest_jint(o, "mileage"), 200);
 	assert_string_equal(jstr(o, "model"), "R6");		/* kept */
-	assert_int_equal(jint(o, "year"), 2015);
+	assert_int_equal(itest_jint(o, "year"), 2015);
 	assert_string_equal(jnum(o, "purchase_price"), "9999.99");
-	assert_int_equal(jint(jget(o, "custom_fields"), "a"), 1);
+	assert_int_equal(itest_jint(itest_jget(o, "custom_fields"), "a"), 1);
 	assert_string_equal(jstr(o, "access"), "owner");
 	json_object_put(o);
 
@@ -564,10 +543,10 @@ test_update(void **state)
 	    "\"status\":\"sold\"}", &u, 200);
 	assert_true(jnull(o, "year"));
 	assert_true(jnull(o, "purchase_price"));
-	assert_int_equal(json_object_object_length(jget(o, "custom_fields")),
+	assert_int_equal(json_object_object_length(itest_jget(o, "custom_fields")),
 	    0);
 	assert_string_equal(jstr(o, "vin"), "JYARN23E0YA000002");
-	assert_string_equal(jstr(jget(o, "vin_info"), "manufacturer"),
+	assert_string_equal(jstr(itest_jget(o, "vin_info"), "manufacturer"),
 	    "Yamaha");
 	assert_string_equal(jstr(o, "status"), "sold");
 	json_object_put(o);
@@ -585,7 +564,7 @@ test_update(void **state)
 	want_problem("PUT", p, "nope", &u, 400, "invalid_json");
 	o = want("GET", p, NULL, &u, 200);
 	assert_string_equal(jstr(o, "name"), "New");
-	assert_int_equal(jint(o, "mileage"), 200);
+	assert_int_equal(itest_jint(o, "mileage"), 200);
 	assert_string_equal(jstr(o, "vin"), "JYARN23E0YA000002");
 	json_object_put(o);
 	want_problem("PUT", "/v1/motorcycles/2147483000", "{\"name\":\"x\"}",
@@ -696,7 +675,7 @@ test_limit_concurrent(void **state)
 	assert_int_equal(created, 10);
 	assert_int_equal(refused, 10);
 	page = want("GET", "/v1/motorcycles?limit=100", NULL, &u, 200);
-	assert_int_equal(json_object_array_length(jget(page, "data")), 10);
+	assert_int_equal(json_object_array_length(itest_jget(page, "data")), 10);
 	json_object_put(page);
 	want_problem("POST", "/v1/motorcycles", "{\"name\":\"11\","
 	    "\"make\":\"m\",\"model\":\"x\"}", &u, 409, "limit_reached");
@@ -730,18 +709,18 @@ test_list_pages(void **state)
 			snprintf(p, sizeof(p), "/v1/motorcycles?limit=2&"
 			    "cursor=%s", cursor);
 		page = want("GET", p, NULL, &u, 200);
-		data = jget(page, "data");
+		data = itest_jget(page, "data");
 		assert_true(json_object_array_length(data) <= 2);
 		for (k = 0; k < json_object_array_length(data); k++) {
 			struct json_object	*e;
 
 			e = json_object_array_get_idx(data, k);
 			/* newest first */
-			assert_true(jint(e, "id") < prev);
-			prev = jint(e, "id");
+			assert_true(itest_jint(e, "id") < prev);
+			prev = itest_jint(e, "id");
 			assert_true(n < 5);
 			seen[n++] = prev;
-			assert_int_equal(jint(e, "user_id"), u.id);
+			assert_int_equal(itest_jint(e, "user_id"), u.id);
 		}
 		if (jnull(page, "next_cursor")) {
 			json_object_put(page);
@@ -814,12 +793,12 @@ test_other_user_404(void **state)
 	o = want("GET", path_of(p, sizeof(p), "/v1/motorcycles/%lld",
 	    (long long)id), NULL, &a, 200);
 	assert_string_equal(jstr(o, "name"), "Mine");
-	assert_int_equal(jint(o, "user_id"), a.id);
+	assert_int_equal(itest_jint(o, "user_id"), a.id);
 	json_object_put(o);
 	o = want("GET", path_of(p, sizeof(p),
 	    "/v1/motorcycles/%lld/collaborators", (long long)id), NULL, &a,
 	    200);
-	assert_int_equal(json_object_array_length(jget(o, "data")), 1);
+	assert_int_equal(json_object_array_length(itest_jget(o, "data")), 1);
 	json_object_put(o);
 }
 
@@ -843,7 +822,7 @@ share(const struct tuser *owner, int64_t id, const struct tuser *with,
 	assert_non_null(resp_header(&r, "Location", loc, sizeof(loc)));
 	assert_string_equal(loc, want_loc);
 	o = parse(&r);
-	assert_int_equal(jint(o, "user_id"), with->id);
+	assert_int_equal(itest_jint(o, "user_id"), with->id);
 	assert_string_equal(jstr(o, "username"), with->username);
 	assert_string_equal(jstr(o, "role"), role);
 	assert_non_null(jstr(o, "created_at"));
@@ -854,7 +833,7 @@ share(const struct tuser *owner, int64_t id, const struct tuser *with,
 	api("GET", loc, NULL, owner, &r);
 	assert_int_equal(r.status, 200);
 	o = parse(&r);
-	assert_int_equal(jint(o, "user_id"), with->id);
+	assert_int_equal(itest_jint(o, "user_id"), with->id);
 	assert_string_equal(jstr(o, "role"), role);
 	json_object_put(o);
 	resp_free(&r);
@@ -911,7 +890,7 @@ test_sharing_roles(void **state)
 	json_object_put(want("GET", path_of(q, sizeof(q),
 	    "%s/value-estimate", p), NULL, &b, 200));
 	o = want("GET", cp, NULL, &b, 200);
-	assert_int_equal(json_object_array_length(jget(o, "data")), 1);
+	assert_int_equal(json_object_array_length(itest_jget(o, "data")), 1);
 	json_object_put(o);
 
 	/* editor: writes, but neither deletes, nor shares, nor transfers */
@@ -922,7 +901,7 @@ test_sharing_roles(void **state)
 	o = want("PUT", p, "{\"name\":\"Edited\"}", &b, 200);
 	assert_string_equal(jstr(o, "name"), "Edited");
 	assert_string_equal(jstr(o, "access"), "editor");
-	assert_int_equal(jint(o, "user_id"), a.id);
+	assert_int_equal(itest_jint(o, "user_id"), a.id);
 	json_object_put(o);
 	want_problem("DELETE", p, NULL, &b, 403, "forbidden");
 	snprintf(q, sizeof(q), "{\"user_id\":%lld,\"role\":\"viewer\"}",
@@ -955,7 +934,7 @@ test_sharing_roles(void **state)
 	    (long long)c.id), NULL, &a, 404, "not_found");
 	want_problem("GET", p, NULL, &c, 404, "not_found");
 	o = want("GET", cp, NULL, &a, 200);
-	assert_int_equal(json_object_array_length(jget(o, "data")), 0);
+	assert_int_equal(json_object_array_length(itest_jget(o, "data")), 0);
 	assert_true(jnull(o, "next_cursor"));
 	json_object_put(o);
 }
@@ -980,21 +959,21 @@ test_collaborator_pages(void **state)
 	}
 	o = want("GET", path_of(p, sizeof(p), "%s?limit=2", cp), NULL, &a,
 	    200);
-	data = jget(o, "data");
+	data = itest_jget(o, "data");
 	assert_int_equal(json_object_array_length(data), 2);
 	/* newest first */
-	assert_int_equal(jint(json_object_array_get_idx(data, 0), "user_id"),
+	assert_int_equal(itest_jint(json_object_array_get_idx(data, 0), "user_id"),
 	    u[2].id);
-	assert_int_equal(jint(json_object_array_get_idx(data, 1), "user_id"),
+	assert_int_equal(itest_jint(json_object_array_get_idx(data, 1), "user_id"),
 	    u[1].id);
 	assert_non_null(jstr(o, "next_cursor"));
 	path_of(p, sizeof(p), "%s?limit=2&cursor=%s", cp,
 	    jstr(o, "next_cursor"));
 	json_object_put(o);
 	o = want("GET", p, NULL, &a, 200);
-	data = jget(o, "data");
+	data = itest_jget(o, "data");
 	assert_int_equal(json_object_array_length(data), 1);
-	assert_int_equal(jint(json_object_array_get_idx(data, 0), "user_id"),
+	assert_int_equal(itest_jint(json_object_array_get_idx(data, 0), "user_id"),
 	    u[0].id);
 	assert_true(jnull(o, "next_cursor"));
 	json_object_put(o);
@@ -1045,7 +1024,7 @@ test_transfer(void **state)
 	    "limit_reached");
 	path_of(tp, sizeof(tp), "%s/transfer", p);
 	o = want("GET", p, NULL, &a, 200);
-	assert_int_equal(jint(o, "user_id"), a.id);
+	assert_int_equal(itest_jint(o, "user_id"), a.id);
 	json_object_put(o);
 
 	/* to b, an editor of it: b owns it, c stays, a has no access */
@@ -1055,7 +1034,7 @@ test_transfer(void **state)
 	want_problem("POST", tp, body, &a, 404, "not_found");
 	assert_null(name_in_garage(&a, id));
 	o = want("GET", p, NULL, &b, 200);
-	assert_int_equal(jint(o, "user_id"), b.id);
+	assert_int_equal(itest_jint(o, "user_id"), b.id);
 	assert_string_equal(jstr(o, "access"), "owner");
 	json_object_put(o);
 	o = garage(&b);
@@ -1063,12 +1042,12 @@ test_transfer(void **state)
 	json_object_put(o);
 	o = want("GET", p, NULL, &c, 200);
 	assert_string_equal(jstr(o, "access"), "viewer");
-	assert_int_equal(jint(o, "user_id"), b.id);
+	assert_int_equal(itest_jint(o, "user_id"), b.id);
 	json_object_put(o);
 	o = want("GET", path_of(tp, sizeof(tp), "%s/collaborators", p), NULL,
 	    &b, 200);
-	assert_int_equal(json_object_array_length(jget(o, "data")), 1);
-	assert_int_equal(jint(json_object_array_get_idx(jget(o, "data"), 0),
+	assert_int_equal(json_object_array_length(itest_jget(o, "data")), 1);
+	assert_int_equal(itest_jint(json_object_array_get_idx(itest_jget(o, "data"), 0),
 	    "user_id"), c.id);
 	json_object_put(o);
 	/* the new owner may delete it */
@@ -1192,7 +1171,7 @@ found(const struct tuser *u, const char *path, int64_t id, int *has)
 	size_t			 n;
 
 	o = want("GET", path, NULL, u, 200);
-	n = json_object_array_length(jget(o, "data"));
+	n = json_object_array_length(itest_jget(o, "data"));
 	if (has != NULL)
 		*has = listed(o, id) != NULL;
 	json_object_put(o);
@@ -1345,9 +1324,9 @@ test_value_estimate(void **state)
 	assert_true(jnull(o, "high"));
 	assert_true(jnull(o, "currency"));
 	assert_string_equal(jstr(o, "method"), "insufficient_data");
-	in = jget(o, "inputs");
+	in = itest_jget(o, "inputs");
 	assert_true(jnull(in, "purchase_price"));
-	assert_int_equal(jint(in, "comparables_used"), 0);
+	assert_int_equal(itest_jint(in, "comparables_used"), 0);
 	assert_true(jnull(in, "comparables_median"));
 	json_object_put(o);
 
@@ -1363,11 +1342,11 @@ test_value_estimate(void **state)
 	assert_string_equal(jnum(o, "estimate"), "10000.00");
 	assert_string_equal(jnum(o, "low"), "8500.00");
 	assert_string_equal(jnum(o, "high"), "11500.00");
-	in = jget(o, "inputs");
+	in = itest_jget(o, "inputs");
 	assert_string_equal(jnum(in, "purchase_price"), "10000.00");
 	assert_string_equal(jstr(in, "purchase_date"), today);
 	assert_string_equal(jnum(in, "age_years"), "0.00");
-	assert_int_equal(jint(in, "mileage"), 0);
+	assert_int_equal(itest_jint(in, "mileage"), 0);
 	json_object_put(o);
 
 	/* two comparables are not enough, and never shown */
@@ -1394,8 +1373,8 @@ test_value_estimate(void **state)
 	bike(&o3, body);
 	o = want("GET", p, NULL, &a, 200);
 	assert_string_equal(jstr(o, "method"), "depreciation");
-	in = jget(o, "inputs");
-	assert_int_equal(jint(in, "comparables_used"), 0);
+	in = itest_jget(o, "inputs");
+	assert_int_equal(itest_jint(in, "comparables_used"), 0);
 	assert_true(jnull(in, "comparables_median"));
 	json_object_put(o);
 
@@ -1409,8 +1388,8 @@ test_value_estimate(void **state)
 	assert_string_equal(jnum(o, "estimate"), "9000.00");
 	assert_string_equal(jnum(o, "low"), "8100.00");
 	assert_string_equal(jnum(o, "high"), "9900.00");
-	in = jget(o, "inputs");
-	assert_int_equal(jint(in, "comparables_used"), 3);
+	in = itest_jget(o, "inputs");
+	assert_int_equal(itest_jint(in, "comparables_used"), 3);
 	assert_string_equal(jnum(in, "comparables_median"), "8000.00");
 	json_object_put(o);
 
@@ -1438,25 +1417,25 @@ test_vin_endpoint(void **state)
 	user("mc_vin", &u);
 	o = want("GET", "/v1/vin/jh2rc5009lk200001", NULL, &u, 200);
 	assert_string_equal(jstr(o, "vin"), "JH2RC5009LK200001");
-	vi = jget(o, "vin_info");
+	vi = itest_jget(o, "vin_info");
 	assert_string_equal(jstr(vi, "wmi"), "JH2");
 	assert_string_equal(jstr(vi, "manufacturer"), "Honda");
 	assert_string_equal(jstr(vi, "country"), "Japan");
-	assert_int_equal(jint(vi, "model_year"), 2020);
-	assert_true(json_object_get_boolean(jget(vi, "valid_check_digit")));
+	assert_int_equal(itest_jint(vi, "model_year"), 2020);
+	assert_true(json_object_get_boolean(itest_jget(vi, "valid_check_digit")));
 	json_object_put(o);
 	o = want("GET", "/v1/vin/VBKEXC40XBM000001", NULL, &u, 200);
-	vi = jget(o, "vin_info");
+	vi = itest_jget(o, "vin_info");
 	assert_string_equal(jstr(vi, "manufacturer"), "KTM");
 	assert_string_equal(jstr(vi, "country"), "Austria");
 	json_object_put(o);
 	o = want("GET", "/v1/vin/1HD1GP4568K319097", NULL, &u, 200);
-	vi = jget(o, "vin_info");
-	assert_false(json_object_get_boolean(jget(vi, "valid_check_digit")));
-	assert_true(jget(vi, "valid_check_digit") != NULL);
+	vi = itest_jget(o, "vin_info");
+	assert_false(json_object_get_boolean(itest_jget(vi, "valid_check_digit")));
+	assert_true(itest_jget(vi, "valid_check_digit") != NULL);
 	json_object_put(o);
 	o = want("GET", "/v1/vin/1A9AB12C1YA123456", NULL, &u, 200);
-	vi = jget(o, "vin_info");
+	vi = itest_jget(o, "vin_info");
 	assert_string_equal(jstr(vi, "wmi"), "1A9123");
 	assert_true(jnull(vi, "manufacturer"));
 	json_object_put(o);

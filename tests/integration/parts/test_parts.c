@@ -55,31 +55,10 @@ body_json(const char *body)
 	return (o);
 }
 
-static struct json_object *
-jget(struct json_object *o, const char *key)
-{
-	struct json_object	*v;
-
-	if (!json_object_object_get_ex(o, key, &v))
-		fail_msg("no %s in %s", key, json_object_to_json_string(o));
-	return (v);
-}
-
-static int64_t
-jint(struct json_object *o, const char *key)
-{
-	struct json_object	*v = jget(o, key);
-
-	if (!json_object_is_type(v, json_type_int))
-		fail_msg("%s is not an integer in %s", key,
-		    json_object_to_json_string(o));
-	return (json_object_get_int64(v));
-}
-
 static const char *
 jstr(struct json_object *o, const char *key)
 {
-	struct json_object	*v = jget(o, key);
+	struct json_object	*v = itest_jget(o, key);
 
 	return (v == NULL ? NULL : json_object_get_string(v));
 }
@@ -88,7 +67,7 @@ jstr(struct json_object *o, const char *key)
 static const char *
 jnum(struct json_object *o, const char *key)
 {
-	struct json_object	*v = jget(o, key);
+	struct json_object	*v = itest_jget(o, key);
 
 	return (v == NULL ? "null" : json_object_to_json_string_ext(v,
 	    JSON_C_TO_STRING_PLAIN));
@@ -128,9 +107,9 @@ assert_problem_body(long got, const char *ctype, const char *body,
 		assert_string_equal(ctype, "application/problem+json");
 	o = body_json(body);
 	assert_string_equal(jstr(o, "code"), code);
-	assert_int_equal(jint(o, "status"), status);
+	assert_int_equal(itest_jint(o, "status"), status);
 	if (fields != NULL) {
-		errs = jget(o, "errors");
+		errs = itest_jget(o, "errors");
 		n = json_object_array_length(errs);
 		for (i = 0; fields[i] != NULL; i++) {
 			for (j = 0; j < n; j++) {
@@ -203,7 +182,7 @@ part_new(const struct tuser *u, const char *body)
 	int64_t			 id;
 
 	o = expect("POST", "/v1/parts", body, u, 201);
-	id = jint(o, "id");
+	id = itest_jint(o, "id");
 	json_object_put(o);
 	return (id);
 }
@@ -264,13 +243,13 @@ test_crud(void **state)
 		fail_msg("create: %ld %s", r.status, r.body);
 	o = body_json(r.body);
 	assert_keys(o, part_keys);
-	id = jint(o, "id");
+	id = itest_jint(o, "id");
 	assert_non_null(resp_header(&r, "Location", loc, sizeof(loc)));
 	assert_string_equal(loc, part_path(path, sizeof(path), id));
 	assert_string_equal(jstr(o, "name"), "Oil filter HF204");
 	assert_string_equal(jstr(o, "part_number"), "HF204");
 	assert_string_equal(jstr(o, "supplier"), "Hiflofiltro");
-	assert_int_equal(jint(o, "quantity"), 4);
+	assert_int_equal(itest_jint(o, "quantity"), 4);
 	assert_string_equal(jnum(o, "unit_cost"), "9.90");
 	assert_string_equal(jstr(o, "notes"), "for the CB");
 	json_object_put(o);
@@ -280,9 +259,9 @@ test_crud(void **state)
 	id2 = part_new(&a, "{\"name\":\"Chain lube\"}");
 	o = expect("GET", part_path(path, sizeof(path), id2), NULL, &a, 200);
 	assert_keys(o, part_keys);
-	assert_int_equal(jint(o, "quantity"), 0);
-	assert_null(jget(o, "part_number"));
-	assert_null(jget(o, "unit_cost"));
+	assert_int_equal(itest_jint(o, "quantity"), 0);
+	assert_null(itest_jget(o, "part_number"));
+	assert_null(itest_jget(o, "unit_cost"));
 	json_object_put(o);
 
 	/* a partial update keeps what it does not name */
@@ -290,14 +269,14 @@ test_crud(void **state)
 	o = expect("PUT", path, "{\"quantity\":7,\"supplier\":null,"
 	    "\"unit_cost\":0}", &a, 200);
 	assert_keys(o, part_keys);
-	assert_int_equal(jint(o, "quantity"), 7);
-	assert_null(jget(o, "supplier"));
+	assert_int_equal(itest_jint(o, "quantity"), 7);
+	assert_null(itest_jget(o, "supplier"));
 	assert_string_equal(jnum(o, "unit_cost"), "0.00");
 	assert_string_equal(jstr(o, "part_number"), "HF204");
 	assert_string_equal(jstr(o, "name"), "Oil filter HF204");
 	json_object_put(o);
 	o = expect("PUT", path, "{}", &a, 200);
-	assert_int_equal(jint(o, "quantity"), 7);
+	assert_int_equal(itest_jint(o, "quantity"), 7);
 	json_object_put(o);
 
 	/* delete */
@@ -367,7 +346,7 @@ test_validation(void **state)
 
 	/* nothing changed */
 	o = expect("GET", path, NULL, &a, 200);
-	assert_int_equal(jint(o, "quantity"), 2);
+	assert_int_equal(itest_jint(o, "quantity"), 2);
 	json_object_put(o);
 	snprintf(q, sizeof(q), "SELECT count(*) FROM parts WHERE user_id = "
 	    "%lld", a.id);
@@ -416,7 +395,7 @@ test_part_number_conflict(void **state)
 	/* the part keeps its own number when it names it again */
 	o = expect("PUT", part_path(path, sizeof(path), id),
 	    "{\"part_number\":\"CR8EIA-9\",\"quantity\":1}", &a, 200);
-	assert_int_equal(jint(o, "quantity"), 1);
+	assert_int_equal(itest_jint(o, "quantity"), 1);
 	json_object_put(o);
 	/* freed by a deletion */
 	json_object_put(expect("DELETE", path, NULL, &a, 204));
@@ -450,13 +429,13 @@ test_ownership(void **state)
 	resp_free(&r);
 	assert_int_equal(stock(id), 1);
 	o = expect("GET", "/v1/parts?q=clutch", NULL, &b, 200);
-	data = jget(o, "data");
+	data = itest_jget(o, "data");
 	for (i = 0; i < json_object_array_length(data); i++)
-		assert_int_not_equal(jint(json_object_array_get_idx(data, i),
+		assert_int_not_equal(itest_jint(json_object_array_get_idx(data, i),
 		    "id"), id);
 	json_object_put(o);
 	o = expect("GET", "/v1/parts", NULL, &b, 200);
-	assert_int_equal(json_object_array_length(jget(o, "data")), 0);
+	assert_int_equal(json_object_array_length(itest_jget(o, "data")), 0);
 	json_object_put(o);
 }
 
@@ -470,13 +449,13 @@ page_ids(const struct tuser *u, const char *url, int64_t *ids, size_t *n)
 
 	o = expect("GET", url, NULL, u, 200);
 	assert_int_equal(json_object_object_length(o), 2);
-	data = jget(o, "data");
+	data = itest_jget(o, "data");
 	*n = json_object_array_length(data);
 	for (i = 0; i < *n; i++) {
 		assert_keys(json_object_array_get_idx(data, i), part_keys);
-		ids[i] = jint(json_object_array_get_idx(data, i), "id");
+		ids[i] = itest_jint(json_object_array_get_idx(data, i), "id");
 	}
-	nc = jget(o, "next_cursor");
+	nc = itest_jget(o, "next_cursor");
 	next = nc != NULL ? strdup(json_object_get_string(nc)) : NULL;
 	json_object_put(o);
 	return (next);

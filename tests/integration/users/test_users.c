@@ -75,32 +75,12 @@ body_json(const struct resp *r)
 	return (o);
 }
 
-static struct json_object *
-jget(struct json_object *o, const char *key)
-{
-	struct json_object	*v;
-
-	if (!json_object_object_get_ex(o, key, &v))
-		return (NULL);
-	return (v);
-}
-
 static const char *
 jstr(struct json_object *o, const char *key)
 {
-	struct json_object	*v = jget(o, key);
+	struct json_object	*v = itest_jget(o, key);
 
 	return (v != NULL ? json_object_get_string(v) : NULL);
-}
-
-static int64_t
-jint(struct json_object *o, const char *key)
-{
-	struct json_object	*v = jget(o, key);
-
-	if (v == NULL || !json_object_is_type(v, json_type_int))
-		fail_msg("%s is not an integer", key);
-	return (json_object_get_int64(v));
 }
 
 static int
@@ -144,7 +124,7 @@ assert_problem(const struct resp *r, long status, const char *code)
 	assert_string_equal(h, "application/problem+json");
 	o = body_json(r);
 	assert_string_equal(jstr(o, "code"), code);
-	assert_int_equal(jint(o, "status"), status);
+	assert_int_equal(itest_jint(o, "status"), status);
 	json_object_put(o);
 }
 
@@ -157,7 +137,7 @@ assert_fields(const struct resp *r, const char *const *fields)
 
 	assert_problem(r, 400, "validation_failed");
 	o = body_json(r);
-	errs = jget(o, "errors");
+	errs = itest_jget(o, "errors");
 	assert_non_null(errs);
 	n = json_object_array_length(errs);
 	for (i = 0; fields[i] != NULL; i++) {
@@ -221,9 +201,9 @@ user_new(struct user *u, const char *tag, const char *full_name)
 	if (r.status != 201)
 		fail_msg("register %s: %ld %s", u->name, r.status, r.body);
 	o = body_json(&r);
-	usr = jget(o, "user");
+	usr = itest_jget(o, "user");
 	assert_non_null(usr);
-	u->id = jint(usr, "id");
+	u->id = itest_jint(usr, "id");
 	tok = jstr(o, "access_token");
 	assert_non_null(tok);
 	assert_true(strlen(tok) + 40 < sizeof(u->auth));
@@ -263,29 +243,6 @@ follow(const struct user *u, int64_t target)
 	return (st);
 }
 
-/* "%xx"-encode s for a query string. */
-static void
-qenc(char *out, size_t len, const char *s)
-{
-	static const char	 hex[] = "0123456789ABCDEF";
-	size_t			 o = 0;
-
-	for (; *s != '\0' && o + 4 < len; s++) {
-		unsigned char	 c = (unsigned char)*s;
-
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-		    c == '.' || c == '~')
-			out[o++] = (char)c;
-		else {
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
-}
-
 /*
  * Walk every page of the list at path as u, limit items a page: the items'
  * ids in order into ids, each item checked against keys.  Returns the
@@ -310,13 +267,13 @@ walk(const char *path, const struct user *u, int limit,
 			snprintf(url, sizeof(url), "%s%climit=%d", path, sep,
 			    limit);
 		else {
-			qenc(enc, sizeof(enc), cursor);
+			itest_qenc(enc, sizeof(enc), cursor);
 			snprintf(url, sizeof(url), "%s%climit=%d&cursor=%s",
 			    path, sep, limit, enc);
 		}
 		o = get_ok(url, u);
 		pages++;
-		data = jget(o, "data");
+		data = itest_jget(o, "data");
 		assert_non_null(data);
 		assert_true(json_object_is_type(data, json_type_array));
 		assert_true(json_object_object_get_ex(o, "next_cursor", &nc));
@@ -329,7 +286,7 @@ walk(const char *path, const struct user *u, int limit,
 			it = json_object_array_get_idx(data, i);
 			assert_keys(it, keys);
 			assert_true(*nids < MAX_IDS);
-			ids[(*nids)++] = jint(it, "id");
+			ids[(*nids)++] = itest_jint(it, "id");
 		}
 		free(cursor);
 		cursor = nc != NULL ? strdup(json_object_get_string(nc)) : NULL;
@@ -451,16 +408,16 @@ test_profile_get(void **state)
 	user_new(&u, "prof", "Ada Rider");
 	o = get_ok("/v1/users/profile", &u);
 	assert_keys(o, own_keys);
-	assert_int_equal(jint(o, "id"), u.id);
+	assert_int_equal(itest_jint(o, "id"), u.id);
 	assert_string_equal(jstr(o, "username"), u.name);
 	assert_string_equal(jstr(o, "email"), u.email);
 	assert_string_equal(jstr(o, "full_name"), "Ada Rider");
 	assert_string_equal(jstr(o, "role"), "user");
 	assert_true(jnull(o, "phone"));
 	assert_true(jnull(o, "avatar_url"));
-	assert_int_equal(jint(o, "followers_count"), 0);
-	assert_int_equal(jint(o, "following_count"), 0);
-	assert_true(json_object_is_type(jget(o, "email_verified"),
+	assert_int_equal(itest_jint(o, "followers_count"), 0);
+	assert_int_equal(itest_jint(o, "following_count"), 0);
+	assert_true(json_object_is_type(itest_jget(o, "email_verified"),
 	    json_type_boolean));
 	/* RFC 3339 in UTC */
 	assert_non_null(strchr(jstr(o, "created_at"), 'T'));
@@ -601,7 +558,7 @@ test_public_profile(void **state)
 	snprintf(path, sizeof(path), "/v1/users/%lld", (long long)u.id);
 	o = get_ok(path, &viewer);
 	assert_keys(o, public_keys);	/* no email, phone, role... */
-	assert_int_equal(jint(o, "id"), u.id);
+	assert_int_equal(itest_jint(o, "id"), u.id);
 	assert_string_equal(jstr(o, "username"), u.name);
 	assert_string_equal(jstr(o, "full_name"), "Public Person");
 	assert_null(strstr(json_object_to_json_string(o), "example.org"));
@@ -655,7 +612,7 @@ test_search(void **state)
 	/* a changed or made-up cursor is refused */
 	assert_non_null(cur);
 	bad = tamper(cur);
-	qenc(enc, sizeof(enc), bad);
+	itest_qenc(enc, sizeof(enc), bad);
 	snprintf(path, sizeof(path), "/v1/users/search?q=%s&limit=2&cursor=%s",
 	    token, enc);
 	api("GET", path, NULL, &me, &r);
@@ -676,43 +633,43 @@ test_search(void **state)
 	full[i] = '\0';
 	snprintf(path, sizeof(path), "/v1/users/search?q=rIDER+%s", full);
 	o = get_ok(path, &me);
-	assert_int_equal(json_object_array_length(jget(o, "data")), 5);
+	assert_int_equal(json_object_array_length(itest_jget(o, "data")), 5);
 	assert_true(jnull(o, "next_cursor"));
 	json_object_put(o);
 	snprintf(path, sizeof(path), "/v1/users/search?q=%s+%%20Rider+dElta",
 	    token);
 	o = get_ok(path, &me);
-	data = jget(o, "data");
+	data = itest_jget(o, "data");
 	assert_int_equal(json_object_array_length(data), 1);
-	assert_int_equal(jint(json_object_array_get_idx(data, 0), "id"),
+	assert_int_equal(itest_jint(json_object_array_get_idx(data, 0), "id"),
 	    u[3].id);
 	json_object_put(o);
 	snprintf(path, sizeof(path), "/v1/users/search?q=%s+nosuchword",
 	    token);
 	o = get_ok(path, &me);
-	assert_int_equal(json_object_array_length(jget(o, "data")), 0);
+	assert_int_equal(json_object_array_length(itest_jget(o, "data")), 0);
 	assert_true(jnull(o, "next_cursor"));
 	json_object_put(o);
 
 	/* by username too */
 	snprintf(path, sizeof(path), "/v1/users/search?q=%s", u[2].name);
 	o = get_ok(path, &me);
-	data = jget(o, "data");
+	data = itest_jget(o, "data");
 	assert_int_equal(json_object_array_length(data), 1);
-	assert_int_equal(jint(json_object_array_get_idx(data, 0), "id"),
+	assert_int_equal(itest_jint(json_object_array_get_idx(data, 0), "id"),
 	    u[2].id);
 	json_object_put(o);
 
 	/* LIKE wildcards are plain characters */
 	snprintf(path, sizeof(path), "/v1/users/search?q=%s%%25", token);
 	o = get_ok(path, &me);
-	assert_int_equal(json_object_array_length(jget(o, "data")), 0);
+	assert_int_equal(json_object_array_length(itest_jget(o, "data")), 0);
 	json_object_put(o);
 	snprintf(full, sizeof(full), "%s", token);
 	full[3] = '_';
 	snprintf(path, sizeof(path), "/v1/users/search?q=%s", full);
 	o = get_ok(path, &me);
-	assert_int_equal(json_object_array_length(jget(o, "data")), 0);
+	assert_int_equal(json_object_array_length(itest_jget(o, "data")), 0);
 	json_object_put(o);
 
 	/* q: required, 1 to 100 characters, a word, UTF-8 */
@@ -767,9 +724,9 @@ test_follow(void **state)
 	snprintf(want, sizeof(want), "/v1/users/%lld", (long long)b.id);
 	assert_string_equal(h, want);
 	o = body_json(&r);
-	assert_true(jint(o, "id") > 0);
-	assert_int_equal(jint(o, "follower_id"), a.id);
-	assert_int_equal(jint(o, "following_id"), b.id);
+	assert_true(itest_jint(o, "id") > 0);
+	assert_int_equal(itest_jint(o, "follower_id"), a.id);
+	assert_int_equal(itest_jint(o, "following_id"), b.id);
 	assert_string_equal(jstr(o, "status"), "accepted");
 	assert_non_null(jstr(o, "created_at"));
 	assert_int_equal(json_object_object_length(o), 5);
@@ -781,11 +738,11 @@ test_follow(void **state)
 	assert_problem(&r, 409, "conflict");
 	resp_free(&r);
 	o = get_ok(want, &c);
-	assert_int_equal(jint(o, "followers_count"), 1);
-	assert_int_equal(jint(o, "following_count"), 0);
+	assert_int_equal(itest_jint(o, "followers_count"), 1);
+	assert_int_equal(itest_jint(o, "following_count"), 0);
 	json_object_put(o);
 	o = get_ok("/v1/users/profile", &a);
-	assert_int_equal(jint(o, "following_count"), 1);
+	assert_int_equal(itest_jint(o, "following_count"), 1);
 	json_object_put(o);
 
 	/* oneself, an unknown user, bad bodies */
@@ -828,7 +785,7 @@ test_follow(void **state)
 	assert_problem(&r, 404, "not_found");
 	resp_free(&r);
 	o = get_ok(want, &c);
-	assert_int_equal(jint(o, "followers_count"), 0);
+	assert_int_equal(itest_jint(o, "followers_count"), 0);
 	json_object_put(o);
 	/* and may follow again */
 	assert_int_equal(follow(&a, b.id), 201);
@@ -865,13 +822,13 @@ test_follow_blocked(void **state)
 
 	/* a block is not a follow */
 	o = get_ok("/v1/users/following?limit=5", &a);
-	assert_int_equal(json_object_array_length(jget(o, "data")), 0);
+	assert_int_equal(json_object_array_length(itest_jget(o, "data")), 0);
 	json_object_put(o);
 	o = get_ok("/v1/users/followers?limit=5", &c);
-	assert_int_equal(json_object_array_length(jget(o, "data")), 0);
+	assert_int_equal(json_object_array_length(itest_jget(o, "data")), 0);
 	json_object_put(o);
 	o = get_ok("/v1/users/profile", &c);
-	assert_int_equal(jint(o, "followers_count"), 0);
+	assert_int_equal(itest_jint(o, "followers_count"), 0);
 	json_object_put(o);
 
 	/* the other way round a follows freely */
@@ -907,7 +864,7 @@ test_follow_lists(void **state)
 		assert_int_equal(ids[i], f[4 - i].id);
 	assert_non_null(cur);
 	bad = tamper(cur);
-	qenc(enc, sizeof(enc), bad);
+	itest_qenc(enc, sizeof(enc), bad);
 	snprintf(path, sizeof(path), "/v1/users/followers?limit=2&cursor=%s",
 	    enc);
 	api("GET", path, NULL, &t, &r);
@@ -925,25 +882,25 @@ test_follow_lists(void **state)
 
 	/* items are public views with followed_at; counts are accepted only */
 	o = get_ok("/v1/users/followers", &t);
-	data = jget(o, "data");
+	data = itest_jget(o, "data");
 	assert_int_equal(json_object_array_length(data), 5);
 	assert_true(jnull(o, "next_cursor"));
 	it = json_object_array_get_idx(data, 0);
 	assert_null(strstr(json_object_to_json_string(data), "@example.org"));
 	assert_non_null(jstr(it, "followed_at"));
-	assert_int_equal(jint(it, "following_count"), 1);
+	assert_int_equal(itest_jint(it, "following_count"), 1);
 	json_object_put(o);
 	o = get_ok("/v1/users/profile", &t);
-	assert_int_equal(jint(o, "followers_count"), 5);
-	assert_int_equal(jint(o, "following_count"), 3);
+	assert_int_equal(itest_jint(o, "followers_count"), 5);
+	assert_int_equal(itest_jint(o, "following_count"), 3);
 	json_object_put(o);
 
 	/* another user's lists are their own */
 	o = get_ok("/v1/users/followers", &x);
-	assert_int_equal(json_object_array_length(jget(o, "data")), 0);
+	assert_int_equal(json_object_array_length(itest_jget(o, "data")), 0);
 	json_object_put(o);
 	o = get_ok("/v1/users/following", &x);
-	assert_int_equal(json_object_array_length(jget(o, "data")), 0);
+	assert_int_equal(json_object_array_length(itest_jget(o, "data")), 0);
 	json_object_put(o);
 }
 
@@ -999,7 +956,7 @@ test_api_key_permissions(void **state)
 
 	/* a key with every permission still cannot delete the account */
 	o = get_ok("/v1/users/profile", &full);
-	assert_int_equal(jint(o, "id"), u.id);
+	assert_int_equal(itest_jint(o, "id"), u.id);
 	json_object_put(o);
 	snprintf(body, sizeof(body), "{\"password\":\"%s\"}", u.password);
 	api("DELETE", "/v1/users/account", body, &full, &r);
@@ -1036,7 +993,7 @@ test_account_delete(void **state)
 	assert_problem(&r, 400, "invalid_json");
 	resp_free(&r);
 	o = get_ok("/v1/users/profile", &d);
-	assert_int_equal(jint(o, "id"), d.id);
+	assert_int_equal(itest_jint(o, "id"), d.id);
 	json_object_put(o);
 	assert_int_equal(sql_count("SELECT count(*) FROM users WHERE id = $1",
 	    d.id, -1), 1);
@@ -1075,8 +1032,8 @@ test_account_delete(void **state)
 	assert_int_equal(sql_count("SELECT count(*) FROM user_sessions "
 	    "WHERE user_id = $1", d.id, -1), 0);
 	o = get_ok("/v1/users/profile", &other);
-	assert_int_equal(jint(o, "followers_count"), 0);
-	assert_int_equal(jint(o, "following_count"), 0);
+	assert_int_equal(itest_jint(o, "followers_count"), 0);
+	assert_int_equal(itest_jint(o, "following_count"), 0);
 	json_object_put(o);
 }
 
