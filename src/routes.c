@@ -169,7 +169,7 @@ const struct route routes[] = {
 	 */
 	{ .method = M_GET, .path = "/v1/maintenance/due", .fn = maint_due_all,
 	  .auth = AUTH_USER, .rate = RATE_READ, .readonly = 1,
-	  .perm = PERM_READ_OWN },
+	  .perm = PERM_READ_OWN, .cache_key = maint_due_all_key },
 	{ .method = M_GET, .path = "/v1/motorcycles/{id}/maintenance/due",
 	  .fn = maint_due_bike, .auth = AUTH_USER, .rate = RATE_READ,
 	  .readonly = 1, .perm = PERM_READ_OWN },
@@ -224,7 +224,7 @@ const struct route routes[] = {
 	  .schema = &moto_create_in, .perm = PERM_WRITE_OWN },
 	{ .method = M_GET, .path = "/v1/motorcycles", .fn = moto_list,
 	  .auth = AUTH_USER, .rate = RATE_READ, .readonly = 1,
-	  .perm = PERM_READ_OWN },
+	  .perm = PERM_READ_OWN, .cache_key = moto_list_key },
 	{ .method = M_GET, .path = "/v1/motorcycles/search", .fn = moto_search,
 	  .auth = AUTH_USER, .rate = RATE_READ, .readonly = 1,
 	  .perm = PERM_READ_OWN },

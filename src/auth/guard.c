@@ -27,11 +27,13 @@
 #include "auth/session.h"
 #include "auth/token.h"
 #include "core/arena.h"
+#include "core/cache.h"
 #include "core/config.h"
 #include "core/crypto.h"
 #include "core/db.h"
 #include "core/http.h"
 #include "core/problem.h"
+#include "core/ratelimit.h"
 #include "core/redis.h"
 #include "core/router.h"
 #include "core/worker.h"
@@ -45,15 +47,16 @@ unauthorized(struct request *r, const char *why)
 	return (-1);
 }
 
-/* The session's "<uid>:<role>" from Redis: 1 found, 0 not, -1 Redis down. */
+/*
+ * The session's "<uid>:<role>" from its Redis reply: 1 found, 0 not, -1
+ * Redis down or answering an error.
+ */
 static int
-cached_session(struct request *r, const char *sid, int64_t *uid,
+cached_session(struct request *r, const redisReply *rep, int64_t *uid,
     const char **role)
 {
-	redisReply	*rep;
-	char		*colon, *end;
+	char	*colon, *end;
 
-	rep = redis_cmd(r->w->redis, r->a, "GET " SESSION_KEY_FMT, sid);
 	if (rep == NULL || rep->type == REDIS_REPLY_ERROR)
 		return (-1);
 	if (rep->type != REDIS_REPLY_STRING)
@@ -64,6 +67,40 @@ cached_session(struct request *r, const char *sid, int64_t *uid,
 	colon = end;
 	*role = arena_strdup(r->a, colon + 1);
 	return (1);
+}
+
+/*
+ * One round trip to Redis for a session token: the session's entry, and
+ * (in the same pipeline) the request's rate count and the route's first
+ * cache lookup, which the later steps then find in r.  The session's
+ * reply, or NULL if Redis is down.
+ */
+static redisReply *
+session_round_trip(struct request *r, const struct access_claims *c)
+{
+	struct redis_argv	 cmd[3];
+	redisReply		*rep[3];
+	const char		**get;
+	int			 n = 1, rate = -1, cache = -1;
+
+	get = arena_calloc(r->a, 2, sizeof(*get));
+	get[0] = "GET";
+	get[1] = arena_printf(r->a, SESSION_KEY_FMT, c->sid);
+	cmd[0].argc = 2;
+	cmd[0].argv = get;
+	if (ratelimit_prefetch(r, c->uid, &cmd[n]) == 0)
+		rate = n++;
+	if (cache_prefetch(r, c->uid, &cmd[n]) == 0)
+		cache = n++;
+	if (redis_pipeline_argv(r->w->redis, r->a, n, cmd, rep) == -1) {
+		r->pre_rate_key = r->pre_cache_key = NULL;
+		return (NULL);
+	}
+	if (rate != -1)
+		r->pre_rate = rep[rate];
+	if (cache != -1)
+		r->pre_cache = rep[cache];
+	return (rep[0]);
 }
 
 static int
@@ -79,7 +116,7 @@ bearer(struct request *r, const char *token)
 	if (token_verify(r->w->cfg->jwt_secret, token, time(NULL), &c) == -1)
 		return (unauthorized(r, "the access token is invalid or "
 		    "expired"));
-	found = cached_session(r, c.sid, &uid, &role);
+	found = cached_session(r, session_round_trip(r, &c), &uid, &role);
 	if (found == 1 && uid != c.uid)
 		return (unauthorized(r, "the session has ended"));
 	if (found != 1) {

@@ -38,6 +38,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/redis.h"
+#include "core/router.h"
 #include "core/worker.h"
 
 /* KEYS[1]: the version key; ARGV[1] .. version .. ARGV[2]: the entry's */
@@ -84,48 +85,106 @@ plain(const char *s)
 	return (1);
 }
 
+/* The script's keys and arguments for (ns, uid, sub). */
+static void
+lookup_args(struct arena *a, const char *ns, int64_t uid, const char *sub,
+    const char *keys[1], const char *args[2])
+{
+	keys[0] = arena_printf(a, "tc:cv:%" PRId64, uid);
+	args[0] = arena_printf(a, "tc:c:%s:%" PRId64 ":", ns, uid);
+	args[1] = arena_printf(a, ":%s", sub);
+}
+
+/* What identifies a lookup in r->pre_cache_key. */
+static const char *
+lookup_id(struct arena *a, const char *ns, int64_t uid, const char *sub)
+{
+	return (arena_printf(a, "%s:%" PRId64 ":%s", ns, uid, sub));
+}
+
+/* A lookup's reply: 1 hit (*json set), 0 miss (*ver set when known). */
+static int
+absorb(struct request *r, const redisReply *rep, int64_t *ver,
+    const char **json)
+{
+	const redisReply	*v, *e;
+	char			*end;
+	long long		 n;
+
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY ||
+	    rep->elements != 2) {
+		if (rep != NULL && rep->type == REDIS_REPLY_ERROR)
+			log_warn("cache: redis: %s", rep->str);
+		return (0);
+	}
+	v = rep->element[0];
+	e = rep->element[1];
+	if (v->type != REDIS_REPLY_STRING)
+		return (0);
+	n = strtoll(v->str, &end, 10);
+	if (end == v->str || *end != '\0' || n < 0)
+		return (0);
+	*ver = n;
+	if (e->type != REDIS_REPLY_STRING)
+		return (0);
+	*json = arena_strndup(r->a, e->str, e->len);
+	return (1);
+}
+
+/*
+ * The route's first cache lookup as a command for the authentication
+ * step's pipeline, for user uid; 0 with *cmd set (and the lookup noted in
+ * r, so that cache_get() takes its answer from r->pre_cache), or -1 when
+ * the route names no lookup.
+ */
+int
+cache_prefetch(struct request *r, int64_t uid, struct redis_argv *cmd)
+{
+	const char	*ns, *sub, *keys[1], *args[2];
+
+	if (r->route == NULL || r->route->cache_key == NULL ||
+	    r->route->cache_key(r, &ns, &sub) == -1 || !plain(ns) ||
+	    !plain(sub) || sha_ready() == -1)
+		return (-1);
+	lookup_args(r->a, ns, uid, sub, keys, args);
+	*cmd = redis_evalsha_argv(r->a, script_sha, 1, keys, 2, args);
+	r->pre_cache_key = lookup_id(r->a, ns, uid, sub);
+	return (0);
+}
+
 /*
  * Look up the answer cached for (ns, uid, sub): 1 with *json (in r's
  * arena) on a hit, 0 on a miss.  *ver gets the version seen, or -1 when
- * Redis did not answer (cache_put() then does nothing).
+ * Redis did not answer (cache_put() then does nothing).  The answer
+ * fetched ahead by cache_prefetch() is used when it is for this lookup.
  */
 int
 cache_get(struct request *r, const char *ns, int64_t uid, const char *sub,
     int64_t *ver, const char **json)
 {
 	struct redis	*redis = conn(r);
-	redisReply	*rep, *v, *e;
+	redisReply	*rep;
 	const char	*keys[1], *args[2];
-	char		*end;
-	long long	 n;
+	int		 hit;
 
 	*ver = -1;
 	*json = NULL;
-	if (redis == NULL || !plain(ns) || !plain(sub) || sha_ready() == -1)
+	if (!plain(ns) || !plain(sub))
 		goto miss;
-	keys[0] = arena_printf(r->a, "tc:cv:%" PRId64, uid);
-	args[0] = arena_printf(r->a, "tc:c:%s:%" PRId64 ":", ns, uid);
-	args[1] = arena_printf(r->a, ":%s", sub);
-	rep = redis_eval(redis, r->a, script_sha, script, 1, keys, 2, args);
-	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY ||
-	    rep->elements != 2) {
-		if (rep != NULL && rep->type == REDIS_REPLY_ERROR)
-			log_warn("cache: redis: %s", rep->str);
-		goto miss;
+	if (r->pre_cache_key != NULL && r->pre_cache != NULL &&
+	    !redis_noscript(r->pre_cache) &&
+	    strcmp(r->pre_cache_key, lookup_id(r->a, ns, uid, sub)) == 0)
+		rep = r->pre_cache;
+	else {
+		if (redis == NULL || sha_ready() == -1)
+			goto miss;
+		lookup_args(r->a, ns, uid, sub, keys, args);
+		rep = redis_eval(redis, r->a, script_sha, script, 1, keys, 2,
+		    args);
 	}
-	v = rep->element[0];
-	e = rep->element[1];
-	if (v->type != REDIS_REPLY_STRING)
-		goto miss;
-	n = strtoll(v->str, &end, 10);
-	if (end == v->str || *end != '\0' || n < 0)
-		goto miss;
-	*ver = n;
-	if (e->type != REDIS_REPLY_STRING)
-		goto miss;
-	*json = arena_strndup(r->a, e->str, e->len);
-	metrics_cache(1);
-	return (1);
+	hit = absorb(r, rep, ver, json);
+	metrics_cache(hit);
+	return (hit);
 miss:
 	metrics_cache(0);
 	return (0);

@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+struct redis_argv;
 struct request;
 
 #define CACHE_TTL	300	/* seconds an entry lives */
@@ -26,5 +27,6 @@ int	cache_get(struct request *, const char *, int64_t, const char *,
 void	cache_put(struct request *, const char *, int64_t, const char *,
 	    int64_t, const char *);
 void	cache_bump(struct request *, int64_t);
+int	cache_prefetch(struct request *, int64_t, struct redis_argv *);
 
 #endif

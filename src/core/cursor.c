@@ -147,6 +147,26 @@ has_param(const struct request *r, const char *k)
 	return (0);
 }
 
+/* The "limit" parameter (PAGE_DEFAULT when absent) into *limit; 0 or -1. */
+static int
+page_limit(struct request *r, int *limit)
+{
+	const char	*s;
+	size_t		 i;
+	int		 v = 0;
+
+	*limit = PAGE_DEFAULT;
+	if ((s = http_query(r, "limit")) == NULL && !has_param(r, "limit"))
+		return (0);
+	/* digits only: no sign, no space, no "1e2"; at most 3 */
+	for (i = 0; s != NULL && isdigit((unsigned char)s[i]) && i < 4; i++)
+		v = v * 10 + (s[i] - '0');
+	if (s == NULL || i == 0 || s[i] != '\0' || v < 1 || v > PAGE_MAX)
+		return (-1);
+	*limit = v;
+	return (0);
+}
+
 /*
  * Read the "limit" and "cursor" query parameters of a list into page (a
  * cursor must carry nvals values).  0, or -1 with a 400 validation_failed
@@ -157,24 +177,12 @@ page_or_problem(struct request *r, int nvals, struct page *page)
 {
 	struct field_error	 fe[2];
 	const char		*s;
-	size_t			 nfe = 0, i;
-	int			 v;
+	size_t			 nfe = 0;
 
 	memset(page, 0, sizeof(*page));
-	page->limit = PAGE_DEFAULT;
-	if ((s = http_query(r, "limit")) != NULL || has_param(r, "limit")) {
-		/* digits only: no sign, no space, no "1e2"; at most 3 */
-		v = 0;
-		for (i = 0; s != NULL && isdigit((unsigned char)s[i]) && i < 4;
-		    i++)
-			v = v * 10 + (s[i] - '0');
-		if (s == NULL || i == 0 || s[i] != '\0' || v < 1 ||
-		    v > PAGE_MAX) {
-			fe[nfe].field = "limit";
-			fe[nfe++].message = "must be an integer between 1 "
-			    "and 100";
-		} else
-			page->limit = v;
+	if (page_limit(r, &page->limit) == -1) {
+		fe[nfe].field = "limit";
+		fe[nfe++].message = "must be an integer between 1 and 100";
 	}
 	if ((s = http_query(r, "cursor")) != NULL || has_param(r, "cursor")) {
 		if (s == NULL || cursor_decode(r->a, s, page->after,
@@ -189,6 +197,19 @@ page_or_problem(struct request *r, int nvals, struct page *page)
 		return (-1);
 	}
 	return (0);
+}
+
+/*
+ * The first page's size of r, for a cache key computed before the handler
+ * runs: 0 with *limit set when r asks for a first page with a valid (or no)
+ * limit, -1 otherwise (the handler then reports what is wrong).
+ */
+int
+page_first(struct request *r, int *limit)
+{
+	if (http_query(r, "cursor") != NULL || has_param(r, "cursor"))
+		return (-1);
+	return (page_limit(r, limit));
 }
 
 /*

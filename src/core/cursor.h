@@ -26,6 +26,7 @@ void	 cursor_init(const char *);
 char	*cursor_encode(struct arena *, const int64_t *, int);
 int	 cursor_decode(struct arena *, const char *, int64_t *, int);
 int	 page_or_problem(struct request *, int, struct page *);
+int	 page_first(struct request *, int *);
 int	 reply_page(struct request *, const char *, int, const int64_t *, int);
 
 #endif

@@ -11,6 +11,7 @@
 
 struct arena;
 struct json_object;
+struct redisReply;
 struct route;
 struct worker;
 typedef struct FCGX_Request FCGX_Request;
@@ -58,6 +59,17 @@ struct request {
 	unsigned		 perms;		/* PERM_* bits in force */
 	int64_t			 api_key_id;	/* 0 unless an API key was used */
 	long			 api_key_rate;	/* that key's requests per hour */
+
+	/*
+	 * Redis answers fetched ahead in the authentication step's single
+	 * round trip (the rate count and the route's cache lookup), each
+	 * with the key it is for; the rate step and cache_get() use them
+	 * when their key matches, instead of asking again.
+	 */
+	const char		*pre_rate_key;
+	struct redisReply	*pre_rate;
+	const char		*pre_cache_key;
+	struct redisReply	*pre_cache;
 
 	/* the reply */
 	int			 status;

@@ -171,34 +171,35 @@ outage(const char *why)
 	failing = 1;
 }
 
-/*
- * Count one request against key: at most limit per period_s seconds.  0
- * with res filled, -1 if Redis is down or answered an error (then the
- * caller serves the request unlimited).  Replies live in arena a.
- */
-int
-ratelimit_check(struct redis *redis, struct arena *a, const char *key,
-    long limit, long period_s, struct rate_result *res)
+/* The emission interval of limit per period_s in microseconds; -1 if bad. */
+static int64_t
+interval(long limit, long period_s)
 {
-	redisReply	*rep;
-	const char	*keys[1], *args[2];
-	int64_t		 T, v[3];
-	size_t		 i;
+	int64_t	 T;
 
-	memset(res, 0, sizeof(*res));
 	if (limit <= 0 || period_s <= 0 || period_s > PERIOD_MAX ||
 	    (T = period_s * US / limit) < 1) {
-		log_err("%s: bad limit %ld/%ld", __func__, limit, period_s);
+		log_err("ratelimit: bad limit %ld/%ld", limit, period_s);
 		return (-1);
 	}
-	if (script_sha[0] == '\0') {
-		log_err("%s: ratelimit_init() was not called", __func__);
-		return (-1);
-	}
-	keys[0] = key;
+	return (T);
+}
+
+/* The script's arguments for a bucket of interval T: {T, tau}. */
+static void
+script_args(struct arena *a, int64_t T, long limit, const char *args[2])
+{
 	args[0] = arena_printf(a, "%" PRId64, T);
 	args[1] = arena_printf(a, "%" PRId64, T * limit);
-	rep = redis_eval(redis, a, script_sha, script, 1, keys, 2, args);
+}
+
+/* res from the script's reply rep; 0, or -1 (an outage: fail open). */
+static int
+absorb(const redisReply *rep, int64_t T, long limit, struct rate_result *res)
+{
+	int64_t	 v[3];
+	size_t	 i;
+
 	if (rep == NULL) {
 		outage("is down");
 		return (-1);
@@ -223,6 +224,31 @@ ratelimit_check(struct redis *redis, struct arena *a, const char *key,
 	failing = 0;
 	gcra_result(v[0] == 1, v[1], v[2], T, limit, res);
 	return (0);
+}
+
+/*
+ * Count one request against key: at most limit per period_s seconds.  0
+ * with res filled, -1 if Redis is down or answered an error (then the
+ * caller serves the request unlimited).  Replies live in arena a.
+ */
+int
+ratelimit_check(struct redis *redis, struct arena *a, const char *key,
+    long limit, long period_s, struct rate_result *res)
+{
+	const char	*keys[1], *args[2];
+	int64_t		 T;
+
+	memset(res, 0, sizeof(*res));
+	if ((T = interval(limit, period_s)) == -1)
+		return (-1);
+	if (script_sha[0] == '\0') {
+		log_err("%s: ratelimit_init() was not called", __func__);
+		return (-1);
+	}
+	keys[0] = key;
+	script_args(a, T, limit, args);
+	return (absorb(redis_eval(redis, a, script_sha, script, 1, keys, 2,
+	    args), T, limit, res));
 }
 
 /* 1 if s is safe in a key as is: an address from nginx, short and plain. */
@@ -318,6 +344,34 @@ bucket(struct request *r, long *limit, long *period)
 }
 
 /*
+ * The rate count of r as a command for the authentication step's
+ * pipeline, as if r came from user uid with a session token (which is
+ * what that step is checking); 0 with *cmd set and the bucket noted in r,
+ * or -1 when r is not counted.  ratelimit_guard() then takes the answer
+ * from r->pre_rate instead of asking Redis again.
+ */
+int
+ratelimit_prefetch(struct request *r, int64_t uid, struct redis_argv *cmd)
+{
+	const char	*key, *keys[1], *args[2];
+	int64_t		 saved = r->uid, T;
+	long		 limit = 0, period = 0;
+
+	if (r->api_key_id != 0 || script_sha[0] == '\0')
+		return (-1);
+	r->uid = uid;
+	key = bucket(r, &limit, &period);
+	r->uid = saved;
+	if (key == NULL || (T = interval(limit, period)) == -1)
+		return (-1);
+	keys[0] = key;
+	script_args(r->a, T, limit, args);
+	*cmd = redis_evalsha_argv(r->a, script_sha, 1, keys, 2, args);
+	r->pre_rate_key = key;
+	return (0);
+}
+
+/*
  * The router's rate hook: count r in its bucket, set the RateLimit
  * headers, and answer 429 with Retry-After when over the limit.  0 to go
  * on (also when Redis is down: fail open), -1 with the reply written.
@@ -328,11 +382,23 @@ ratelimit_guard(struct request *r)
 	struct rate_result	 res;
 	const char		*key;
 	long			 limit = 0, period = 0;
+	int64_t			 T;
+	int			 rc;
 
 	if ((key = bucket(r, &limit, &period)) == NULL)
 		return (0);
-	if (r->w == NULL || r->w->redis == NULL ||
-	    ratelimit_check(r->w->redis, r->a, key, limit, period, &res) == -1)
+	if (r->pre_rate_key != NULL && strcmp(r->pre_rate_key, key) == 0 &&
+	    r->pre_rate != NULL && !redis_noscript(r->pre_rate)) {
+		/* counted already, in the authentication step's round trip */
+		memset(&res, 0, sizeof(res));
+		rc = (T = interval(limit, period)) == -1 ? -1 :
+		    absorb(r->pre_rate, T, limit, &res);
+	} else if (r->w == NULL || r->w->redis == NULL)
+		rc = -1;
+	else
+		rc = ratelimit_check(r->w->redis, r->a, key, limit, period,
+		    &res);
+	if (rc == -1)
 		return (0);
 	reply_header(r, "RateLimit-Limit", arena_printf(r->a, "%ld",
 	    res.limit));

@@ -6,9 +6,12 @@
 #ifndef TC_RATELIMIT_H
 #define TC_RATELIMIT_H
 
+#include <stdint.h>
+
 struct arena;
 struct config;
 struct redis;
+struct redis_argv;
 struct request;
 
 struct rate_result {
@@ -22,6 +25,7 @@ struct rate_result {
 int	ratelimit_init(const struct config *);
 int	ratelimit_check(struct redis *, struct arena *, const char *, long,
 	    long, struct rate_result *);
+int	ratelimit_prefetch(struct request *, int64_t, struct redis_argv *);
 int	ratelimit_guard(struct request *);
 
 #endif

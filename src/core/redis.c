@@ -215,6 +215,72 @@ fail:
 }
 
 /*
+ * Send n commands given as argument vectors (any bytes but NUL) in one
+ * round trip: one write, then the replies in order into replies[i].  -1
+ * if Redis is down (replies then hold nothing).
+ */
+int
+redis_pipeline_argv(struct redis *r, struct arena *a, int n,
+    const struct redis_argv *cmds, redisReply **replies)
+{
+	void	*p;
+	int	 i;
+
+	if (ensure(r) == -1)
+		return (-1);
+	for (i = 0; i < n; i++)
+		if (redisAppendCommandArgv(r->c, cmds[i].argc, cmds[i].argv,
+		    NULL) != REDIS_OK)
+			goto fail;
+	for (i = 0; i < n; i++) {
+		if (redisGetReply(r->c, &p) != REDIS_OK || p == NULL)
+			goto fail;
+		replies[i] = p;
+		arena_cleanup(a, free_reply, p);
+	}
+	return (0);
+fail:
+	log_warn("redis: pipeline: %s", r->c->errstr);
+	metrics_dep_error(DEP_REDIS);
+	drop(r);
+	return (-1);
+}
+
+/*
+ * The EVALSHA of a script as an argument vector in the arena, for
+ * redis_pipeline_argv(); its NOSCRIPT answer is the caller's to handle
+ * (redis_eval() again, which falls back to EVAL).
+ */
+struct redis_argv
+redis_evalsha_argv(struct arena *a, const char *sha, int nkeys,
+    const char **keys, int nargs, const char **args)
+{
+	struct redis_argv	 v;
+	const char		**argv;
+	int			 i;
+
+	v.argc = 3 + nkeys + nargs;
+	argv = arena_calloc(a, (size_t)v.argc, sizeof(*argv));
+	argv[0] = "EVALSHA";
+	argv[1] = sha;
+	argv[2] = arena_printf(a, "%d", nkeys);
+	for (i = 0; i < nkeys; i++)
+		argv[3 + i] = keys[i];
+	for (i = 0; i < nargs; i++)
+		argv[3 + nkeys + i] = args[i];
+	v.argv = argv;
+	return (v);
+}
+
+/* 1 if rep is Redis's NOSCRIPT error (the script cache was emptied). */
+int
+redis_noscript(const redisReply *rep)
+{
+	return (rep != NULL && rep->type == REDIS_REPLY_ERROR &&
+	    rep->str != NULL && strncmp(rep->str, "NOSCRIPT", 8) == 0);
+}
+
+/*
  * EVALSHA sha, falling back to EVAL script when the server has not seen it
  * (after a restart it answers NOSCRIPT).  keys and args are C strings.
  */

@@ -14,6 +14,12 @@
 struct arena;
 struct redis;
 
+/* One command of a pipeline: argc strings. */
+struct redis_argv {
+	int		  argc;
+	const char	**argv;
+};
+
 struct redis	*redis_new(const char *, int);
 void		 redis_free(struct redis *);
 int		 redis_connected(struct redis *);
@@ -22,6 +28,11 @@ redisReply	*redis_argv(struct redis *, struct arena *, int, const char **,
 		    const size_t *);
 int		 redis_pipeline(struct redis *, struct arena *, int,
 		    const char *const *, redisReply **);
+int		 redis_pipeline_argv(struct redis *, struct arena *, int,
+		    const struct redis_argv *, redisReply **);
+struct redis_argv redis_evalsha_argv(struct arena *, const char *, int,
+		    const char **, int, const char **);
+int		 redis_noscript(const redisReply *);
 redisReply	*redis_eval(struct redis *, struct arena *, const char *,
 		    const char *, int, const char **, int, const char **);
 int		 redis_ping(struct redis *);

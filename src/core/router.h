@@ -46,6 +46,13 @@ struct route {
 	const struct schema	*schema;	/* JSON body rules, or NULL */
 	unsigned		 perm;		/* PERM_* bits needed, or 0 */
 	int			 debug;		/* only with debug_routes = 1 */
+	/*
+	 * The cache entry (namespace, sub-key) the handler will look up
+	 * first, so that the lookup can ride in the authentication step's
+	 * round trip; 0, or -1 when this request will not use the cache.
+	 */
+	int			(*cache_key)(struct request *, const char **,
+				    const char **);
 };
 
 /* Steps run between matching and the handler (authentication, limits). */

@@ -998,6 +998,17 @@ maint_due_bike(struct request *r)
 int
 maint_due_all(struct request *r)
 {
-	return (due_reply(r, SQL_MAINT_DUE_ALL, db_i64(r->a, r->uid),
-	    arena_printf(r->a, "all:%lld", (long long)today())));
+	const char	*ns, *sub;
+
+	maint_due_all_key(r, &ns, &sub);
+	return (due_reply(r, SQL_MAINT_DUE_ALL, db_i64(r->a, r->uid), sub));
+}
+
+/* The cache entry maint_due_all() looks up (the route's cache_key). */
+int
+maint_due_all_key(struct request *r, const char **ns, const char **sub)
+{
+	*ns = DUE_NS;
+	*sub = arena_printf(r->a, "all:%lld", (long long)today());
+	return (0);
 }

@@ -25,6 +25,7 @@ int	maint_schedule_update(struct request *);
 int	maint_schedule_delete(struct request *);
 int	maint_due_bike(struct request *);
 int	maint_due_all(struct request *);
+int	maint_due_all_key(struct request *, const char **, const char **);
 
 extern const struct schema maint_record_in, maint_record_update_in,
 	    maint_schedule_in, maint_schedule_update_in;

@@ -433,6 +433,26 @@ moto_create(struct request *r)
 	return (reply_json(r, 201, json));
 }
 
+/* The list cache's sub-key of a first page of limit bikes. */
+static const char *
+list_sub(struct request *r, int limit)
+{
+	return (arena_printf(r->a, "l%d", limit));
+}
+
+/* The cache entry moto_list() looks up first (the route's cache_key). */
+int
+moto_list_key(struct request *r, const char **ns, const char **sub)
+{
+	int	 limit;
+
+	if (page_first(r, &limit) == -1)
+		return (-1);
+	*ns = CACHE_NS_LIST;
+	*sub = list_sub(r, limit);
+	return (0);
+}
+
 /*
  * GET /v1/motorcycles: the caller's bikes and those shared with them,
  * newest first, each with the caller's "access".  The first page is
@@ -450,10 +470,9 @@ moto_list(struct request *r)
 	if (page_or_problem(r, 1, &pg) == -1)
 		return (r->status);
 	if (!pg.has_cursor) {
-		sub = arena_printf(r->a, "l%d", pg.limit);
-		if (cache_get(r, CACHE_NS_LIST, r->uid, sub, &ver, &json)) {
+		sub = list_sub(r, pg.limit);
+		if (cache_get(r, CACHE_NS_LIST, r->uid, sub, &ver, &json))
 			return (reply_json(r, 200, json));
-		}
 	}
 	rc = req_exec(r, MOTO_SQL(SQL_MOTO_LIST), &res, 3,
 	    db_i64(r->a, r->uid), after_param(r, &pg, 0),

@@ -26,6 +26,7 @@ int		 moto_register_access(void);
 /* api.c -- HTTP handlers */
 int	moto_create(struct request *);
 int	moto_list(struct request *);
+int	moto_list_key(struct request *, const char **, const char **);
 int	moto_search(struct request *);
 int	moto_get(struct request *);
 int	moto_update(struct request *);

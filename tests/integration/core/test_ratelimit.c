@@ -670,6 +670,53 @@ test_login_limited_per_ip_and_login(void **state)
 	resp_free(&r);
 }
 
+/*
+ * A signed-in request's rate count and its cache lookup ride in the
+ * session check's pipeline: each request counts exactly once in the
+ * user's bucket, also when the scripts were flushed (NOSCRIPT in the
+ * pipeline: the steps ask again with EVAL), and the cached list is the
+ * list.
+ */
+static void
+test_session_pipeline_counts_once(void **state)
+{
+	struct tuser	 u;
+	struct resp	 r;
+	redisReply	*rep;
+	char		 first[4096];
+	const char	*hdrs[2];
+	long		 i;
+
+	(void)state;
+	assert_int_equal(itest_user("rlpipe", &u), 0);
+	hdrs[0] = u.auth;
+	hdrs[1] = NULL;
+	for (i = 1; i <= 4; i++) {
+		if (i == 3) {
+			rep = redis_cmd(w.redis, w.a, "SCRIPT FLUSH");
+			assert_non_null(rep);
+			assert_int_equal(rep->type, REDIS_REPLY_STATUS);
+		}
+		assert_int_equal(http_req("GET", "/v1/motorcycles", NULL, NULL,
+		    hdrs, &r), 0);
+		assert_int_equal(r.status, 200);
+		assert_int_equal(hnum(&r, "RateLimit-Limit"), read_lim);
+		assert_int_equal(hnum(&r, "RateLimit-Remaining"), read_lim - i);
+		if (i == 1)
+			snprintf(first, sizeof(first), "%s", r.body);
+		else	/* from the cache from the second on: the same list */
+			assert_string_equal(r.body, first);
+		resp_free(&r);
+	}
+	/* a bad limit: no lookup ahead, a 400, still counted once */
+	assert_int_equal(http_req("GET", "/v1/motorcycles?limit=0", NULL, NULL,
+	    hdrs, &r), 0);
+	assert_int_equal(r.status, 400);
+	assert_int_equal(hnum(&r, "RateLimit-Remaining"), read_lim - 5);
+	resp_free(&r);
+	arena_reset(w.a);
+}
+
 int
 main(void)
 {
@@ -682,6 +729,7 @@ main(void)
 		cmocka_unit_test(test_limit_shared_by_workers),
 		cmocka_unit_test(test_redis_down_fails_open),
 		cmocka_unit_test(test_login_limited_per_ip_and_login),
+		cmocka_unit_test(test_session_pipeline_counts_once),
 	};
 
 	return (cmocka_run_group_tests_name("ratelimit", tests, group_setup,
