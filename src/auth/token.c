@@ -3,19 +3,20 @@
  * setting.
  *
  * libjwt 1.10 takes the algorithm from the token's own header, checks no
- * claim, and accepts "alg":"none" when given no key.  So token_verify()
- * does not trust it with anything but parsing:
+ * claim, and accepts "alg":"none" when given no key.  So it only signs
+ * (token_sign()); token_verify() does not use it at all:
  *
  *  1. it refuses a token over TOKEN_MAX bytes or not of three base64url
  *     parts, then recomputes HMAC-SHA256 over "header.payload" itself and
  *     compares it in constant time with the third part (this refuses alg
- *     none, HS384/HS512 under the same secret and any RS256 confusion
- *     before libjwt sees the token, and does not depend on the distro
- *     having patched libjwt's strcmp(), CVE-2024-25189);
- *  2. it calls jwt_decode() with the key, and requires jwt_get_alg() to be
+ *     none, HS384/HS512 under the same secret and any RS256 confusion,
+ *     and does not depend on the distro having patched libjwt's strcmp(),
+ *     CVE-2024-25189);
+ *  2. it decodes the header and the claims and parses them with json-c
+ *     (strict: valid UTF-8, no duplicate keys), and requires "alg" to be
  *     HS256 all the same;
- *  3. it checks every claim itself, types included: numbers are read from
- *     their JSON text, since jwt_get_grant_int() answers 0 for a string.
+ *  3. it checks every claim itself, types included: a number must be a
+ *     JSON integer, not a string or a fraction.
  *
  * The secret must be at least 32 bytes (RFC 7518 3.2: a key as long as
  * the hash); with a shorter one nothing is signed and nothing verifies.
@@ -27,13 +28,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
+#include <json-c/json.h>
 #include <jwt.h>
 
 #include "auth/token.h"
 #include "core/arena.h"
 #include "core/crypto.h"
 #include "core/log.h"
+#include "core/valid.h"
 
 #define TOKEN_MAX	4096	/* bytes; ours are about 330 */
 #define SECRET_MIN	32
@@ -85,29 +89,6 @@ parse_pos(const char *s, int64_t *v)
 	}
 	*v = n;
 	return (0);
-}
-
-/* An integer claim, which must be a JSON integer (not a string). */
-static int
-claim_int(jwt_t *jwt, const char *name, int64_t *v)
-{
-	char		*js, *end;
-	long long	 n;
-	int		 rc = -1;
-
-	if ((js = jwt_get_grants_json(jwt, name)) == NULL)
-		return (-1);
-	if ((js[0] >= '0' && js[0] <= '9') ||
-	    (js[0] == '-' && js[1] >= '0' && js[1] <= '9')) {
-		errno = 0;
-		n = strtoll(js, &end, 10);
-		if (errno == 0 && *end == '\0') {
-			*v = n;
-			rc = 0;
-		}
-	}
-	free(js);
-	return (rc);
 }
 
 /* Unpadded base64url of a 32-byte MAC into out (43 characters + NUL). */
@@ -210,20 +191,92 @@ done:
 	return (s);
 }
 
+/* Decode the unpadded base64url s[0..n) into out (cap bytes); its length or -1. */
+static ssize_t
+b64url_part(const char *s, size_t n, unsigned char *out, size_t cap)
+{
+	uint32_t	 v = 0;
+	size_t		 i, o = 0;
+	int		 bits = 0;
+	const char	*p;
+
+	if (n % 4 == 1)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		if ((p = strchr(b64url, s[i])) == NULL || s[i] == '\0')
+			return (-1);
+		v = v << 6 | (uint32_t)(p - b64url);
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			if (o >= cap)
+				return (-1);
+			out[o++] = (unsigned char)(v >> bits & 0xff);
+		}
+	}
+	return ((ssize_t)o);
+}
+
+/* The JSON object in base64url s[0..n), or NULL; the caller puts it. */
+static struct json_object *
+b64url_json(const char *s, size_t n)
+{
+	unsigned char		 buf[TOKEN_MAX];
+	struct json_object	*o;
+	ssize_t			 len;
+
+	if ((len = b64url_part(s, n, buf, sizeof(buf))) <= 0)
+		return (NULL);
+	if ((o = json_parse_strict((const char *)buf, (size_t)len)) == NULL)
+		return (NULL);
+	if (!json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return (NULL);
+	}
+	return (o);
+}
+
+/* The string member k of o, or NULL. */
+static const char *
+member_str(struct json_object *o, const char *k)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return (NULL);
+	return (json_object_get_string(v));
+}
+
+/* The integer member k of o (a JSON integer, not a string); 0 or -1. */
+static int
+member_int(struct json_object *o, const char *k, int64_t *out)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return (-1);
+	errno = 0;
+	*out = json_object_get_int64(v);
+	return (errno == 0 ? 0 : -1);
+}
+
 /*
  * Verify an access token at time now: 0 with its claims in *out, or -1
  * if it is not an HS256 token of ours, is expired or not yet valid, or
- * any claim is missing or wrong.
+ * any claim is missing or wrong.  After our own MAC check the header and
+ * the claims are read with json-c: libjwt would only compute the MAC
+ * again and parse the same JSON.
  */
 int
 token_verify(const char *secret, const char *token, time_t now,
     struct access_claims *out)
 {
-	jwt_t		*jwt = NULL;
-	const char	*typ, *sub, *sid, *role, *iss, *aud;
-	int64_t		 uid, iat, nbf, exp;
-	size_t		 len, slen;
-	int		 rc = -1;
+	struct json_object	*hdr = NULL, *cl = NULL;
+	const char		*dot1, *dot2, *typ, *alg, *sub, *sid, *role;
+	int64_t			 uid, iat, nbf, exp;
+	size_t			 len, slen;
+	int			 rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	if (secret == NULL || token == NULL)
@@ -234,30 +287,34 @@ token_verify(const char *secret, const char *token, time_t now,
 		return (-1);
 	if (hs256_check(secret, token, len) == -1)
 		return (-1);
-	if (jwt_decode(&jwt, token, (const unsigned char *)secret,
-	    (int)slen) != 0 || jwt == NULL)
+	/* hs256_check() saw exactly three non-empty parts */
+	dot1 = strchr(token, '.');
+	dot2 = strchr(dot1 + 1, '.');
+	if ((hdr = b64url_json(token, (size_t)(dot1 - token))) == NULL ||
+	    (cl = b64url_json(dot1 + 1, (size_t)(dot2 - dot1 - 1))) == NULL)
 		goto done;
-	if (jwt_get_alg(jwt) != JWT_ALG_HS256)
+	if ((alg = member_str(hdr, "alg")) == NULL ||
+	    strcmp(alg, "HS256") != 0)
 		goto done;
-	if ((typ = jwt_get_header(jwt, "typ")) != NULL &&
-	    strcmp(typ, "JWT") != 0)
+	if (json_object_object_get_ex(hdr, "typ", NULL) &&
+	    ((typ = member_str(hdr, "typ")) == NULL || strcmp(typ, "JWT") != 0))
 		goto done;
-	if (claim_int(jwt, "exp", &exp) == -1 ||
-	    claim_int(jwt, "iat", &iat) == -1 ||
-	    claim_int(jwt, "nbf", &nbf) == -1)
+	if (member_int(cl, "exp", &exp) == -1 ||
+	    member_int(cl, "iat", &iat) == -1 ||
+	    member_int(cl, "nbf", &nbf) == -1)
 		goto done;
 	if (exp <= (int64_t)now || iat > (int64_t)now + TOKEN_LEEWAY ||
 	    nbf > (int64_t)now + TOKEN_LEEWAY)
 		goto done;
-	if ((iss = jwt_get_grant(jwt, "iss")) == NULL ||
-	    strcmp(iss, TOKEN_ISSUER) != 0 ||
-	    (aud = jwt_get_grant(jwt, "aud")) == NULL ||
-	    strcmp(aud, TOKEN_AUDIENCE) != 0)
+	if ((alg = member_str(cl, "iss")) == NULL ||
+	    strcmp(alg, TOKEN_ISSUER) != 0 ||
+	    (alg = member_str(cl, "aud")) == NULL ||
+	    strcmp(alg, TOKEN_AUDIENCE) != 0)
 		goto done;
-	if ((sub = jwt_get_grant(jwt, "sub")) == NULL ||
+	if ((sub = member_str(cl, "sub")) == NULL ||
 	    parse_pos(sub, &uid) == -1 ||
-	    (sid = jwt_get_grant(jwt, "sid")) == NULL || !uuid_shaped(sid) ||
-	    (role = jwt_get_grant(jwt, "role")) == NULL || !role_ok(role))
+	    (sid = member_str(cl, "sid")) == NULL || !uuid_shaped(sid) ||
+	    (role = member_str(cl, "role")) == NULL || !role_ok(role))
 		goto done;
 	out->uid = uid;
 	memcpy(out->sid, sid, 37);
@@ -266,6 +323,7 @@ token_verify(const char *secret, const char *token, time_t now,
 	out->exp = exp;
 	rc = 0;
 done:
-	jwt_free(jwt);
+	json_object_put(hdr);
+	json_object_put(cl);
 	return (rc);
 }
