@@ -45,6 +45,19 @@
 static const char	b64url[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+/* The value of a base64url character, or -1 (no strchr() per byte). */
+static int
+b64url_val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return (c - 'A');
+	if (c >= 'a' && c <= 'z')
+		return (c - 'a' + 26);
+	if (c >= '0' && c <= '9')
+		return (c - '0' + 52);
+	return (c == '-' ? 62 : c == '_' ? 63 : -1);
+}
+
 /* 1 if s is shaped like a UUID: 8-4-4-4-12 hex digits. */
 static int
 uuid_shaped(const char *s)
@@ -126,7 +139,7 @@ hs256_check(const char *secret, const char *token, size_t len)
 	size_t		 i;
 
 	for (i = 0; i < len; i++)
-		if (token[i] != '.' && strchr(b64url, token[i]) == NULL)
+		if (token[i] != '.' && b64url_val((unsigned char)token[i]) < 0)
 			return (-1);
 	if ((dot1 = strchr(token, '.')) == NULL ||
 	    (dot2 = strchr(dot1 + 1, '.')) == NULL ||
@@ -197,15 +210,14 @@ b64url_part(const char *s, size_t n, unsigned char *out, size_t cap)
 {
 	uint32_t	 v = 0;
 	size_t		 i, o = 0;
-	int		 bits = 0;
-	const char	*p;
+	int		 bits = 0, d;
 
 	if (n % 4 == 1)
 		return (-1);
 	for (i = 0; i < n; i++) {
-		if ((p = strchr(b64url, s[i])) == NULL || s[i] == '\0')
+		if ((d = b64url_val((unsigned char)s[i])) < 0)
 			return (-1);
-		v = v << 6 | (uint32_t)(p - b64url);
+		v = v << 6 | (uint32_t)d;
 		if ((bits += 6) >= 8) {
 			bits -= 8;
 			if (o >= cap)
