@@ -4,6 +4,8 @@
 #   moto_list   GET /v1/motorcycles (the user's ten bikes)
 #   moto_due    GET /v1/motorcycles/{id}/maintenance/due (a bike of the
 #               token's user)
+#   static_list the same list body as a static file served by the bench
+#               nginx (the static ceiling at this answer's size)
 # on the data set of bench/seed.sh: BENCH_SEED_USERS users (default 10000,
 # i.e. 100,000 bikes; the seed is incremental: it adds what is missing and
 # removes nothing). BENCH_TOKENS (default 2000) sessions of random bench
@@ -20,6 +22,7 @@
 [ "$BENCH_STACK" != 0 ] || return 0
 : "${BENCH_SEED_USERS:=10000}" "${BENCH_TOKENS:=2000}" "${BENCH_SCALE_USERS:=}"
 bench_selected moto_list || bench_selected moto_due ||
+    bench_selected static_list ||
     bench_selected express_list || bench_selected moto_list_scale ||
     bench_selected moto_due_scale || return 0
 
@@ -55,6 +58,10 @@ moto_seed "$BENCH_SEED_USERS"
 moto_tokens base "$BENCH_SEED_USERS"
 moto_c0=$(bench_metric 'throttlecove_cache_lookups_total{result="hit"}')
 moto_m0=$(bench_metric 'throttlecove_cache_lookups_total{result="miss"}')
+# static_list: nginx serving the same list (one user's answer) as a
+# static file: the static ceiling for an answer of this size
+cp "$out/moto-base-list.body" "$aux/static/moto-list.json"
+bench_target static_list "http://127.0.0.1:$BENCH_PORT_CEILING/static/moto-list.json"
 bench_target moto_list "$STACK_URL/v1/motorcycles" "$out/moto-base-list.lua"
 moto_c1=$(bench_metric 'throttlecove_cache_lookups_total{result="hit"}')
 moto_m1=$(bench_metric 'throttlecove_cache_lookups_total{result="miss"}')

@@ -52,8 +52,15 @@ if [ -n "$peer_r" ] && [ -n "$ours_r" ]; then
 	    "p99 $ours_q ms against the peer's $peer_q ms (no worse:" \
 	    "$(awk -v a="$ours_q" -v b="$peer_q" 'BEGIN { print (a <= b) ? "met" : "MISSED" }'))"
 fi
+stat_r=$(value static_list rps)
 if [ -n "$ours_r" ] && [ -n "$ceil_r" ]; then
 	peer_c=$(ratio "$ours_r" "$ceil_r")
 	bench_note "**goal** moto_list / ceiling req/s: **$peer_c** (target >= 0.10:" \
 	    "$(awk -v r="$peer_c" 'BEGIN { print (r != "n/a" && r >= 0.10) ? "met" : "MISSED" }'))"
+fi
+if [ -n "$ours_r" ] && [ -n "$stat_r" ]; then
+	peer_s=$(ratio "$ours_r" "$stat_r")
+	bench_note "**goal** moto_list / static_list req/s (the same body as a static" \
+	    "file): **$peer_s** (target >= 0.10:" \
+	    "$(awk -v r="$peer_s" 'BEGIN { print (r != "n/a" && r >= 0.10) ? "met" : "MISSED" }'))"
 fi
