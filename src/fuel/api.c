@@ -89,29 +89,6 @@ body_param(struct request *r)
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
-/*
- * Bump the cache version of every user in the PostgreSQL int[] text
- * "{1,2,...}" (the bike's owner and collaborators).
- */
-static void
-bump_audience(struct request *r, const char *arr)
-{
-	const char	*p = arr;
-	char		*end;
-	long long	 uid;
-
-	while (*p != '\0') {
-		if (*p < '0' || *p > '9') {
-			p++;
-			continue;
-		}
-		uid = strtoll(p, &end, 10);
-		if (uid > 0)
-			cache_bump(r, uid);
-		p = end;
-	}
-}
-
 /* Path parameter 1, the fill-up's id; 0, or -1 with a 404 written. */
 static int
 fuel_id_or_problem(struct request *r, int64_t *id)
@@ -217,7 +194,7 @@ fuel_create(struct request *r)
 	if (rc != DB_OK)
 		return (problem_db(r, rc));
 	json = PQgetvalue(res, 0, 0);
-	bump_audience(r, PQgetvalue(res, 0, 1));
+	moto_bump_ids(r, PQgetvalue(res, 0, 1));
 	id = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
 	reply_header(r, "Location", arena_printf(r->a,
 	    "/v1/motorcycles/%lld/fuel/%lld", (long long)bike, (long long)id));
@@ -246,7 +223,7 @@ fuel_update(struct request *r)
 		return (problem(r, E_NOT_FOUND, "no such fill-up"));
 	if (rc != DB_OK)
 		return (problem_db(r, rc));
-	bump_audience(r, PQgetvalue(res, 0, 1));
+	moto_bump_ids(r, PQgetvalue(res, 0, 1));
 	return (reply_json(r, 200, PQgetvalue(res, 0, 0)));
 }
 
@@ -270,7 +247,7 @@ fuel_delete(struct request *r)
 		return (problem(r, E_NOT_FOUND, "no such fill-up"));
 	if (rc != DB_OK)
 		return (problem_db(r, rc));
-	bump_audience(r, PQgetvalue(res, 0, 0));
+	moto_bump_ids(r, PQgetvalue(res, 0, 0));
 	return (reply_empty(r, 204));
 }
 

@@ -207,81 +207,6 @@ const struct schema maint_schedule_update_in = SCHEMA(schedule_update_fields);
 /* ------------------------------------------------------------------ */
 /* plumbing */
 
-/* who sees a bike: its owner and collaborators */
-struct audience {
-	int64_t		 owner;
-	int64_t		*uid;
-	size_t		 n;
-};
-
-/* Read (and, in a transaction, lock) the audience of bike. */
-static enum db_rc
-audience_read(struct request *r, int64_t bike, struct audience *au)
-{
-	PGresult	*res;
-	enum db_rc	 rc;
-	int		 i, n;
-
-	memset(au, 0, sizeof(*au));
-	rc = req_exec(r, MAINT_SQL(SQL_MAINT_AUDIENCE), &res, 1,
-	    db_i64(r->a, bike));
-	if (rc != DB_OK)
-		return (rc);
-	n = PQntuples(res);
-	au->uid = arena_calloc(r->a, (size_t)n, sizeof(*au->uid));
-	for (i = 0; i < n; i++) {
-		au->uid[au->n++] = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-		if (PQgetvalue(res, i, 1)[0] == 't')
-			au->owner = au->uid[au->n - 1];
-	}
-	return (DB_OK);
-}
-
-/* audience_read(): 0, or -1 with the problem written (404: bike gone). */
-static int
-audience_or_problem(struct request *r, int64_t bike, struct audience *au)
-{
-	enum db_rc	 rc;
-
-	if ((rc = audience_read(r, bike, au)) != DB_OK) {
-		problem_db(r, rc);
-		return (-1);
-	}
-	return (0);
-}
-
-/* After COMMIT: every cached list of the bike's audience is stale. */
-static void
-bump_all(struct request *r, const struct audience *au)
-{
-	size_t	 i;
-
-	for (i = 0; i < au->n; i++)
-		cache_bump(r, au->uid[i]);
-}
-
-/*
- * The bumps after an autocommitted write to bike.  If the audience cannot
- * be read (PostgreSQL lost right after the write), the caller's own cache
- * is bumped and the rest logged: the write is done, the answer stands.
- */
-static void
-bump_bike(struct request *r, int64_t bike)
-{
-	struct audience	 au;
-	enum db_rc	 rc;
-
-	if ((rc = audience_read(r, bike, &au)) == DB_OK) {
-		bump_all(r, &au);
-		return;
-	}
-	if (rc != DB_NONE)
-		log_err("%s: bike %lld: audience unknown, only user %lld's "
-		    "cache bumped", __func__, (long long)bike,
-		    (long long)r->uid);
-	cache_bump(r, r->uid);
-}
-
 /* The validated body as text, for a statement's jsonb parameter. */
 static const char *
 body_text(struct request *r)
@@ -405,7 +330,7 @@ rec_cross_or_problem(struct request *r, const struct rec_cross *c)
 int
 maint_record_create(struct request *r)
 {
-	struct audience		 au;
+	struct moto_audience	 au;
 	struct rec_cross	 c;
 	struct json_object	*parts;
 	PGresult		*res;
@@ -425,7 +350,7 @@ maint_record_create(struct request *r)
 
 	if (tx_begin_or_problem(r) == -1)
 		return (r->status);
-	if (audience_or_problem(r, bike, &au) == -1)
+	if (moto_audience_or_problem(r, bike, &au) == -1)
 		return (tx_abort(r));
 	rc = req_exec(r, MAINT_SQL(SQL_MAINT_REC_CREATE), &res, 2,
 	    db_i64(r->a, bike), body_text(r));
@@ -436,7 +361,7 @@ maint_record_create(struct request *r)
 		return (tx_abort(r));
 	if (tx_commit_or_problem(r) == -1)
 		return (r->status);
-	bump_all(r, &au);
+	moto_audience_bump(r, &au);
 
 	reply_header(r, "Location", arena_printf(r->a,
 	    "/v1/motorcycles/%lld/maintenance/%s", (long long)bike,
@@ -476,7 +401,7 @@ child_delete(struct request *r, enum maint_sql which)
 	    db_i64(r->a, bike));
 	if (rc != DB_OK)
 		return (problem_db(r, rc));
-	bump_bike(r, bike);
+	moto_bump_bike(r, bike);
 	return (reply_empty(r, 204));
 }
 
@@ -569,7 +494,7 @@ parts_kept_or_problem(struct request *r, struct json_object *parts,
 int
 maint_record_update(struct request *r)
 {
-	struct audience		 au;
+	struct moto_audience	 au;
 	struct rec_cross	 c;
 	struct json_object	*parts;
 	PGresult		*res;
@@ -587,7 +512,7 @@ maint_record_update(struct request *r)
 
 	if (tx_begin_or_problem(r) == -1)
 		return (r->status);
-	if (audience_or_problem(r, bike, &au) == -1)
+	if (moto_audience_or_problem(r, bike, &au) == -1)
 		return (tx_abort(r));
 	rc = req_exec(r, MAINT_SQL(SQL_MAINT_REC_LOCK), &res, 2, id_s, bike_s);
 	if (rc != DB_OK)
@@ -611,7 +536,7 @@ maint_record_update(struct request *r)
 		return (tx_fail(r, rc));
 	if (tx_commit_or_problem(r) == -1)
 		return (r->status);
-	bump_all(r, &au);
+	moto_audience_bump(r, &au);
 	return (reply_json(r, 200, json));
 }
 
@@ -676,7 +601,7 @@ maint_schedule_create(struct request *r)
 	    db_i64(r->a, bike), body_text(r));
 	if (rc != DB_OK)
 		return (problem_db(r, rc));
-	bump_bike(r, bike);
+	moto_bump_bike(r, bike);
 	reply_header(r, "Location", arena_printf(r->a,
 	    "/v1/motorcycles/%lld/schedules/%s", (long long)bike,
 	    PQgetvalue(res, 0, 1)));
@@ -716,7 +641,7 @@ maint_schedule_list(struct request *r)
 int
 maint_schedule_update(struct request *r)
 {
-	struct audience	 au;
+	struct moto_audience	 au;
 	PGresult	*res;
 	const char	*json, *bike_s, *id_s;
 	int64_t		 bike, id;
@@ -732,7 +657,7 @@ maint_schedule_update(struct request *r)
 
 	if (tx_begin_or_problem(r) == -1)
 		return (r->status);
-	if (audience_or_problem(r, bike, &au) == -1)
+	if (moto_audience_or_problem(r, bike, &au) == -1)
 		return (tx_abort(r));
 	rc = req_exec(r, MAINT_SQL(SQL_MAINT_SCH_LOCK), &res, 2, id_s, bike_s);
 	if (rc != DB_OK)
@@ -750,7 +675,7 @@ maint_schedule_update(struct request *r)
 		return (tx_fail(r, rc));
 	if (tx_commit_or_problem(r) == -1)
 		return (r->status);
-	bump_all(r, &au);
+	moto_audience_bump(r, &au);
 	return (reply_json(r, 200, json));
 }
 

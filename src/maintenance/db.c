@@ -141,18 +141,6 @@
 /* Statements of the maintenance module; ids equal their index. */
 const struct stmt maint_stmts[] = {
 	/*
-	 * Who sees bike $1 (cache_bump after a write): the owner (true) and
-	 * the collaborators.  In a write transaction it also locks the bike
-	 * (against a concurrent delete or transfer) before any record of it,
-	 * the same order as a delete of the bike, so the two cannot deadlock.
-	 */
-	{ SQL_MAINT_AUDIENCE, "maint_audience", 1,
-	  "WITH b AS (SELECT user_id FROM motorcycles WHERE id = $1 "
-	  "FOR NO KEY UPDATE) "
-	  "SELECT user_id, true FROM b UNION ALL "
-	  "SELECT c.user_id, false FROM motorcycle_collaborators c "
-	  "WHERE c.motorcycle_id = $1 AND EXISTS (SELECT 1 FROM b)" },
-	/*
 	 * maint_record_create: record of bike $1 from the validated body
 	 * $2, raising the bike's mileage: (JSON, id, mileage raised 0/1).
 	 */

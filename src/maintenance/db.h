@@ -5,7 +5,6 @@
 #include "core/db.h"
 
 enum maint_sql {
-	SQL_MAINT_AUDIENCE,
 	SQL_MAINT_REC_CREATE,
 	SQL_MAINT_REC_GET,
 	SQL_MAINT_REC_LIST,

@@ -245,19 +245,9 @@ extra_or_problem(struct request *r)
 static void
 bump_all(struct request *r, int64_t owner, const char *csv)
 {
-	const char	*p;
-	char		*end;
-	long long	 id;
-
 	if (owner > 0)
 		cache_bump(r, owner);
-	for (p = csv; p != NULL && *p != '\0'; p = end + (*end == ',')) {
-		id = strtoll(p, &end, 10);
-		if (end == p)
-			break;
-		if (id > 0 && id != owner)
-			cache_bump(r, id);
-	}
+	moto_bump_ids(r, csv);
 }
 
 /*

@@ -10,16 +10,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/db.h"
+
 struct request;
 struct schema;
 
 enum moto_role { MOTO_NONE, MOTO_VIEWER, MOTO_EDITOR, MOTO_OWNER };
 
-/* access.c -- who may do what with a bike */
+/* who sees a bike: its owner and collaborators */
+struct moto_audience {
+	int64_t		 owner;
+	int64_t		*uid;		/* owner included */
+	size_t		 n;
+};
+
+/* access.c -- who may do what with a bike, and who sees it */
 int		 moto_access_or_problem(struct request *, size_t,
 		    enum moto_role, int64_t *, enum moto_role *);
 const char	*moto_role_name(enum moto_role);
 int		 moto_register_access(void);
+enum db_rc	 moto_audience_read(struct request *, int64_t,
+		    struct moto_audience *);
+int		 moto_audience_or_problem(struct request *, int64_t,
+		    struct moto_audience *);
+void		 moto_audience_bump(struct request *,
+		    const struct moto_audience *);
+void		 moto_bump_bike(struct request *, int64_t);
+void		 moto_bump_ids(struct request *, const char *);
 
 #define MOTO_MAX_PER_USER	10	/* bikes a user may own */
 
