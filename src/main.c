@@ -20,6 +20,8 @@
 #include "core/ratelimit.h"
 #include "core/router.h"
 #include "core/worker.h"
+#include "files/files.h"
+#include "files/sweep.h"
 #include "fuel/fuel.h"
 #include "jobs/jobs.h"
 #include "maintenance/maintenance.h"
@@ -35,7 +37,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: throttlecove [-c config] serve | jobs | migrate | check |"
 	    " task NAME\n"
-	    "tasks: session-cleanup, outbox-relay\n");
+	    "tasks: session-cleanup, outbox-relay, storage-sweep\n");
 	exit(64);
 }
 
@@ -58,7 +60,10 @@ setup(const struct config *cfg, const char *proc)
 	    auth_register_stmts() == -1 || users_register_stmts() == -1 ||
 	    moto_register_access() == -1 || moto_register_stmts() == -1 ||
 	    maint_register_stmts() == -1 || fuel_register_stmts() == -1 ||
-	    parts_register_stmts() == -1 || reports_register_stmts() == -1)
+	    parts_register_stmts() == -1 || reports_register_stmts() == -1 ||
+	    storage_sweep_register() == -1)
+		return (-1);
+	if (storage_init(cfg) == -1)
 		return (-1);
 	cursor_init(cfg->jwt_secret);
 	return (0);

@@ -10,6 +10,8 @@
 
 #include "auth/auth.h"
 #include "core/router.h"
+#include "files/files.h"
+#include "files/storage.h"
 #include "maintenance/maintenance.h"
 #include "motorcycles/motorcycles.h"
 #include "fuel/fuel.h"
@@ -291,12 +293,31 @@ const struct route routes[] = {
 	  .fn = reports_fuel_import, .auth = AUTH_USER, .rate = RATE_WRITE,
 	  .body_max = REP_IMPORT_BODY_MAX, .perm = PERM_WRITE_OWN },
 
+	/* files: signed download links (no credentials; the token is the key) */
+	{ .method = M_GET, .path = "/v1/files/{token}", .fn = download_link_get,
+	  .auth = AUTH_NONE, .rate = RATE_READ, .readonly = 1 },
+
 	/* test stacks only (debug_routes = 1) */
 	{ .method = M_POST, .path = "/v1/_debug/echo", .fn = ops_debug_echo,
 	  .auth = AUTH_NONE, .rate = RATE_WRITE, .body_max = 1024,
 	  .schema = &ops_echo_in, .debug = 1 },
 	{ .method = M_GET, .path = "/v1/_debug/sleep", .fn = ops_debug_sleep,
 	  .auth = AUTH_NONE, .rate = RATE_READ, .readonly = 1, .debug = 1 },
+	{ .method = M_PUT, .path = "/v1/_debug/objects", .fn = files_debug_put,
+	  .auth = AUTH_NONE, .rate = RATE_UPLOAD, .body_max = 10485760 + 65536,
+	  .debug = 1 },
+	{ .method = M_GET, .path = "/v1/_debug/object", .fn = files_debug_get,
+	  .auth = AUTH_OPTIONAL, .rate = RATE_READ, .readonly = 1,
+	  .debug = 1 },
+	{ .method = M_DELETE, .path = "/v1/_debug/object",
+	  .fn = files_debug_delete, .auth = AUTH_NONE, .rate = RATE_WRITE,
+	  .debug = 1 },
+	{ .method = M_GET, .path = "/v1/_debug/object-bytes",
+	  .fn = files_debug_bytes, .auth = AUTH_NONE, .rate = RATE_READ,
+	  .readonly = 1, .debug = 1 },
+	{ .method = M_POST, .path = "/v1/_debug/object-link",
+	  .fn = files_debug_link, .auth = AUTH_NONE, .rate = RATE_WRITE,
+	  .body_max = 1024, .debug = 1 },
 };
 
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);

@@ -78,6 +78,22 @@ static const struct key keys[] = {
 	K(oauth_facebook_jwks,	C_STR,	NULL,		0, 0),
 	K(oauth_facebook_issuer, C_STR,	"https://www.facebook.com", 0, 0),
 	K(oauth_facebook_audience, C_STR, NULL,		0, 0),
+	K(storage,		C_STR,	"local",	0, 0),
+	K(media_dir,		C_STR,	"/var/lib/throttlecove/media", 0, 0),
+	K(media_accel,		C_STR,	"/_media/",	0, 0),
+	K(s3_endpoint,		C_STR,	NULL,		0, 0),
+	K(s3_region,		C_STR,	"us-east-1",	0, 0),
+	K(s3_bucket,		C_STR,	NULL,		0, 0),
+	K(s3_access_key,	C_STR,	NULL,		0, 0),
+	K(s3_secret_key,	C_STR,	NULL,		0, 0),
+	K(clamav_db,		C_STR,	"/var/lib/clamav", 0, 0),
+	K(upload_max,		C_LONG,	"10485760",	1024, 1073741824L),
+	K(image_max_pixels,	C_LONG,	"50000000",	1, 1000000000L),
+	K(image_max_memory_mb,	C_INT,	"256",		16, 4096),
+	K(image_time_limit,	C_INT,	"30",		1, 3600),
+	K(ocr_lang,		C_STR,	"eng",		0, 0),
+	K(tessdata,		C_STR,	NULL,		0, 0),
+	K(link_max_seconds,	C_INT,	"604800",	60, 31536000),
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 

@@ -61,6 +61,24 @@ struct config {
 	char	*oauth_facebook_jwks;
 	char	*oauth_facebook_issuer;
 	char	*oauth_facebook_audience;
+
+	/* files */
+	char	*storage;		/* local | s3 */
+	char	*media_dir;		/* local backend's root */
+	char	*media_accel;		/* nginx internal location prefix */
+	char	*s3_endpoint;		/* https://host[:port] */
+	char	*s3_region;
+	char	*s3_bucket;
+	char	*s3_access_key;
+	char	*s3_secret_key;
+	char	*clamav_db;		/* signature directory */
+	long	 upload_max;		/* bytes of one file */
+	long	 image_max_pixels;	/* width * height refused beyond */
+	int	 image_max_memory_mb;	/* ImageMagick memory/map limit */
+	int	 image_time_limit;	/* seconds per image */
+	char	*ocr_lang;		/* tesseract language(s), "eng" */
+	char	*tessdata;		/* tesseract data dir; empty: default */
+	int	 link_max_seconds;	/* longest signed link */
 };
 
 int		 config_load(const char *, struct config *);

@@ -339,8 +339,12 @@ http_send(struct request *r)
 	if (r->sent || r->fr == NULL)
 		return;
 	r->sent = 1;
-	/* a signed-in caller's answers are theirs: never in a shared cache */
-	if (r->uid != 0 && !has_header(r, "Cache-Control"))
+	/*
+	 * a signed-in caller's answers are theirs: never in a shared cache
+	 * (a download handed to nginx gets its own Cache-Control there)
+	 */
+	if (r->uid != 0 && !has_header(r, "Cache-Control") &&
+	    !has_header(r, "X-Accel-Redirect"))
 		reply_header(r, "Cache-Control", "no-store");
 	buf_init(&b, r->a, 512);
 	buf_printf(&b, "Status: %d %s\r\n", r->status, reason(r->status));

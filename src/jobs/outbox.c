@@ -77,6 +77,7 @@ static const struct {
 	const char	*type;
 } relays[] = {
 	{ "mail",	"mail" },
+	{ "storage.trashed", "storage.sweep" },
 };
 
 /* Register the relay's statements (from jobs_register()). */

@@ -16,6 +16,7 @@
 #include "core/db.h"
 #include "core/log.h"
 #include "core/worker.h"
+#include "files/sweep.h"
 #include "jobs/jobs.h"
 #include "ops/db.h"
 #include "ops/ops.h"
@@ -107,6 +108,8 @@ ops_task(const struct config *cfg, const char *name)
 		rc = session_cleanup(&w);
 	else if (strcmp(name, "outbox-relay") == 0)
 		rc = relay(&w);
+	else if (strcmp(name, "storage-sweep") == 0)
+		rc = storage_sweep_task(&w);
 	else {
 		log_err("unknown task %s", name);
 		rc = 64;
