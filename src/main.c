@@ -20,6 +20,7 @@
 #include "core/ratelimit.h"
 #include "core/router.h"
 #include "core/worker.h"
+#include "documents/ocr.h"
 #include "files/files.h"
 #include "files/sweep.h"
 #include "fuel/fuel.h"
@@ -37,7 +38,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: throttlecove [-c config] serve | jobs | migrate | check |"
 	    " task NAME\n"
-	    "tasks: session-cleanup, outbox-relay, storage-sweep\n");
+	    "tasks: session-cleanup, outbox-relay, storage-sweep,"
+	    " document-expiry\n");
 	exit(64);
 }
 
@@ -61,7 +63,8 @@ setup(const struct config *cfg, const char *proc)
 	    moto_register_access() == -1 || moto_register_stmts() == -1 ||
 	    maint_register_stmts() == -1 || fuel_register_stmts() == -1 ||
 	    parts_register_stmts() == -1 || reports_register_stmts() == -1 ||
-	    storage_sweep_register() == -1)
+	    storage_sweep_register() == -1 ||
+	    document_ocr_register() == -1 || document_remind_register() == -1)
 		return (-1);
 	if (storage_init(cfg) == -1)
 		return (-1);
@@ -97,6 +100,8 @@ main(int argc, char **argv)
 	if (optind >= argc)
 		usage();
 	cmd = argv[optind];
+	if (strcmp(cmd, "jobs") == 0)
+		ocr_exec_env(argv);	/* OMP_THREAD_LIMIT=1; returns if set */
 	if (path == NULL && access(SYSCONFDIR "/throttlecove/throttlecove.conf",
 	    R_OK) == 0)
 		path = SYSCONFDIR "/throttlecove/throttlecove.conf";

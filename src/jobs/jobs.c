@@ -29,6 +29,7 @@
 #include "core/log.h"
 #include "core/redis.h"
 #include "core/worker.h"
+#include "documents/ocr.h"
 #include "files/sweep.h"
 #include "jobs/internal.h"
 #include "jobs/jobs.h"
@@ -45,6 +46,7 @@ static int	debug_sleep(struct worker *, const char *);
 static const struct job_type types[] = {
 	{ "mail",		mail_job,	0 },
 	{ "storage.sweep",	storage_sweep_job, 0 },
+	{ "document.ocr",	document_ocr_job, 0 },
 	{ "debug.flaky",	debug_flaky,	1 },
 	{ "debug.fail",		debug_fail,	1 },
 	{ "debug.sleep",	debug_sleep,	1 },

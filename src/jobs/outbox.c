@@ -78,6 +78,7 @@ static const struct {
 } relays[] = {
 	{ "mail",	"mail" },
 	{ "storage.trashed", "storage.sweep" },
+	{ "document.uploaded", "document.ocr" },
 };
 
 /* Register the relay's statements (from jobs_register()). */

@@ -16,6 +16,7 @@
 #include "core/db.h"
 #include "core/log.h"
 #include "core/worker.h"
+#include "documents/ocr.h"
 #include "files/sweep.h"
 #include "jobs/jobs.h"
 #include "ops/db.h"
@@ -110,6 +111,8 @@ ops_task(const struct config *cfg, const char *name)
 		rc = relay(&w);
 	else if (strcmp(name, "storage-sweep") == 0)
 		rc = storage_sweep_task(&w);
+	else if (strcmp(name, "document-expiry") == 0)
+		rc = document_expiry_task(&w);
 	else {
 		log_err("unknown task %s", name);
 		rc = 64;
