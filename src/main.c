@@ -20,6 +20,7 @@
 #include "core/ratelimit.h"
 #include "core/router.h"
 #include "core/worker.h"
+#include "documents/documents.h"
 #include "documents/ocr.h"
 #include "files/files.h"
 #include "files/sweep.h"
@@ -64,7 +65,8 @@ setup(const struct config *cfg, const char *proc)
 	    maint_register_stmts() == -1 || fuel_register_stmts() == -1 ||
 	    parts_register_stmts() == -1 || reports_register_stmts() == -1 ||
 	    storage_sweep_register() == -1 ||
-	    document_ocr_register() == -1 || document_remind_register() == -1)
+	    document_ocr_register() == -1 || document_remind_register() == -1 ||
+	    docs_register_stmts() == -1)
 		return (-1);
 	if (storage_init(cfg) == -1)
 		return (-1);
@@ -77,7 +79,7 @@ static int
 setup_serve(const struct config *cfg)
 {
 	return (ops_init(cfg) == -1 || auth_init(cfg) == -1 ||
-	    ratelimit_init(cfg) == -1 ? -1 : 0);
+	    ratelimit_init(cfg) == -1 || scan_init(cfg) == -1 ? -1 : 0);
 }
 
 int
@@ -138,6 +140,7 @@ main(int argc, char **argv)
 	} else
 		usage();
 done:
+	scan_free();
 	ops_free();
 	auth_free();
 	router_free();

@@ -10,6 +10,7 @@
 
 #include "auth/auth.h"
 #include "core/router.h"
+#include "documents/documents.h"
 #include "files/files.h"
 #include "files/storage.h"
 #include "maintenance/maintenance.h"
@@ -120,6 +121,54 @@ const struct route routes[] = {
 	{ .method = M_GET, .path = "/v1/users/{id}", .fn = users_get,
 	  .auth = AUTH_USER, .rate = RATE_READ, .readonly = 1,
 	  .perm = PERM_READ_PUBLIC },
+
+	/*
+	 * documents: a bike's papers (viewers read, download and share;
+	 * editors and the owner upload, change, renew and delete; the
+	 * handlers check the role).  .../documents/expiring comes before
+	 * .../documents/{docId}.  Uploads read their own body (multipart or
+	 * the raw file): no schema, the limit a file plus its fields.
+	 */
+	{ .method = M_GET, .path = "/v1/motorcycles/{id}/documents",
+	  .fn = doc_list, .auth = AUTH_USER, .rate = RATE_READ, .readonly = 1,
+	  .perm = PERM_READ_OWN },
+	{ .method = M_POST, .path = "/v1/motorcycles/{id}/documents",
+	  .fn = doc_create, .auth = AUTH_USER, .rate = RATE_UPLOAD,
+	  .body_max = DOC_BODY_MAX, .perm = PERM_WRITE_OWN },
+	{ .method = M_GET, .path = "/v1/motorcycles/{id}/documents/expiring",
+	  .fn = doc_expiring, .auth = AUTH_USER, .rate = RATE_READ,
+	  .readonly = 1, .perm = PERM_READ_OWN },
+	{ .method = M_GET, .path = "/v1/motorcycles/{id}/documents/{docId}",
+	  .fn = doc_get, .auth = AUTH_USER, .rate = RATE_READ, .readonly = 1,
+	  .perm = PERM_READ_OWN },
+	{ .method = M_PUT, .path = "/v1/motorcycles/{id}/documents/{docId}",
+	  .fn = doc_update, .auth = AUTH_USER, .rate = RATE_WRITE,
+	  .body_max = 16384, .schema = &doc_update_in,
+	  .perm = PERM_WRITE_OWN },
+	{ .method = M_DELETE,
+	  .path = "/v1/motorcycles/{id}/documents/{docId}",
+	  .fn = doc_delete, .auth = AUTH_USER, .rate = RATE_WRITE,
+	  .perm = PERM_WRITE_OWN },
+	{ .method = M_POST,
+	  .path = "/v1/motorcycles/{id}/documents/{docId}/renew",
+	  .fn = doc_renew, .auth = AUTH_USER, .rate = RATE_UPLOAD,
+	  .body_max = DOC_BODY_MAX, .perm = PERM_WRITE_OWN },
+	{ .method = M_GET,
+	  .path = "/v1/motorcycles/{id}/documents/{docId}/versions",
+	  .fn = doc_versions, .auth = AUTH_USER, .rate = RATE_READ,
+	  .readonly = 1, .perm = PERM_READ_OWN },
+	{ .method = M_GET,
+	  .path = "/v1/motorcycles/{id}/documents/{docId}/file",
+	  .fn = doc_file, .auth = AUTH_USER, .rate = RATE_READ,
+	  .readonly = 1, .perm = PERM_READ_OWN },
+	{ .method = M_GET,
+	  .path = "/v1/motorcycles/{id}/documents/{docId}/versions/{version}/file",
+	  .fn = doc_version_file, .auth = AUTH_USER, .rate = RATE_READ,
+	  .readonly = 1, .perm = PERM_READ_OWN },
+	{ .method = M_POST,
+	  .path = "/v1/motorcycles/{id}/documents/{docId}/links",
+	  .fn = doc_link, .auth = AUTH_USER, .rate = RATE_READ,
+	  .body_max = 1024, .schema = &doc_link_in, .perm = PERM_READ_OWN },
 
 	/*
 	 * fuel: a bike's fill-ups (viewers read, editors and the owner
@@ -318,6 +367,9 @@ const struct route routes[] = {
 	{ .method = M_POST, .path = "/v1/_debug/object-link",
 	  .fn = files_debug_link, .auth = AUTH_NONE, .rate = RATE_WRITE,
 	  .body_max = 1024, .debug = 1 },
+	{ .method = M_POST, .path = "/v1/_debug/upload",
+	  .fn = files_debug_upload, .auth = AUTH_OPTIONAL, .rate = RATE_UPLOAD,
+	  .body_max = 10485760 + 65536, .debug = 1 },
 };
 
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);

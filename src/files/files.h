@@ -76,6 +76,9 @@ int	upload_fields_or_problem(struct request *, const struct schema *,
 /* Is the request's body JSON (so not an upload)? */
 int	upload_is_json(const struct request *);
 
+/* POST /v1/_debug/upload (test stacks only): what the intake made of it. */
+int	files_debug_upload(struct request *);
+
 /* ---------------------------------------------------------------- scanner */
 
 /* Load and compile the signatures once, in the master before the fork. */
