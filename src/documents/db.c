@@ -15,11 +15,13 @@
  * renewal); text recognition fills only the others.  A field joins it
  * when the user sets it, null included, and never leaves it.
  *
- * A write that adds or removes a stored object writes its outbox row in
- * the same statement: "document.uploaded" for a new file (the job worker
- * reads it), "storage.trashed" with the removed keys put in
- * storage_trash (the job worker deletes those objects after COMMIT, so a
- * rollback never loses a file a row still names).
+ * A write that adds a stored object writes its outbox row in the same
+ * statement: "document.uploaded" for a new file (the job worker reads
+ * it).  Removed objects are trashed by the database itself: triggers
+ * (0011_documents_trash) put the keys of deleted documents and versions,
+ * cascades included, into storage_trash with a "storage.trashed" outbox
+ * row, and the job worker deletes those objects after COMMIT, so a
+ * rollback never loses a file a row still names.
  *
  * Lists fetch limit + 1 rows and answer one row: the JSON array of the
  * first limit rows, the sort key of the last row shown (the cursor) and
@@ -241,24 +243,14 @@ const struct stmt docs_stmts[] = {
 	  "FROM upd u) "
 	  "SELECT id FROM upd" },
 	/*
-	 * doc_delete: document $1 of bike $2 (its versions go with it);
-	 * the keys of its file and of every version into storage_trash, and
-	 * one outbox row for the sweep, in this statement.  Every CTE sees
-	 * the rows as they were before it, so the versions are still there
-	 * to read.
+	 * doc_delete: document $1 of bike $2 (its versions go with it).
+	 * The triggers of 0011_documents_trash put the keys of its file and
+	 * of every version into storage_trash, with one outbox row for the
+	 * sweep, in this transaction.
 	 */
 	{ SQL_DOC_DELETE, "doc_delete", 2,
-	  "WITH d AS (DELETE FROM documents WHERE id = $1::int "
-	  "AND motorcycle_id = $2::int RETURNING id, storage_key), "
-	  "k AS (SELECT storage_key FROM d WHERE storage_key IS NOT NULL "
-	  "UNION ALL SELECT v.storage_key FROM document_versions v "
-	  "JOIN d ON v.document_id = d.id), "
-	  "t AS (INSERT INTO storage_trash (storage_key) "
-	  "SELECT storage_key FROM k), "
-	  "ob AS (INSERT INTO outbox (topic, aggregate, aggregate_id, payload) "
-	  "SELECT 'storage.trashed', 'storage', NULL, '{}'::jsonb "
-	  "WHERE EXISTS (SELECT 1 FROM k)) "
-	  "SELECT id FROM d" },
+	  "DELETE FROM documents WHERE id = $1::int "
+	  "AND motorcycle_id = $2::int RETURNING id" },
 	/*
 	 * doc_versions: every file of document $1 of bike $2, the current
 	 * one first, then by version down; $3 the cursor's version, $4 the

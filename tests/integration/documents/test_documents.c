@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
@@ -1534,6 +1535,58 @@ test_delete(void **state)
 	file_free(&f);
 }
 
+/*
+ * Deleting the bike cascades to its documents and their versions: the
+ * database trashes their objects itself (0011_documents_trash), and the
+ * sweep job removes the files.
+ */
+static void
+test_bike_delete_removes_files(void **state)
+{
+	struct tuser	 u;
+	struct file	 f = pdf("v2");
+	struct part	 parts[2];
+	struct resp	 r;
+	char		 path[320], key[2][128], *file[2];
+	int64_t		 bike, id;
+	int		 i, k;
+
+	(void)state;
+	user("docbike", &u);
+	bike = bike_new(&u);
+	id = doc_new(&u, bike, NULL);
+	parts[0] = (struct part){ "expiry_date", "2030-01-01", 10, NULL,
+	    NULL };
+	parts[1] = (struct part){ "file", f.data, f.len, "v2.pdf",
+	    "application/pdf" };
+	send_req("POST", dpath(path, sizeof(path), bike, id, "/renew"), &u,
+	    NULL, NULL, 0, parts, 2, &r);
+	assert_int_equal(r.status, 200);
+	resp_free(&r);
+	sql_text(key[0], sizeof(key[0]), "SELECT storage_key FROM documents "
+	    "WHERE id = %lld", (long long)id);
+	sql_text(key[1], sizeof(key[1]), "SELECT storage_key FROM "
+	    "document_versions WHERE document_id = %lld", (long long)id);
+	for (k = 0; k < 2; k++) {
+		snprintf(path, sizeof(path), "media/%s", key[k]);
+		file[k] = stack_path(path);
+		assert_int_equal(access(file[k], F_OK), 0);
+	}
+
+	snprintf(path, sizeof(path), "/v1/motorcycles/%lld", (long long)bike);
+	assert_int_equal(status_of("DELETE", path, NULL, &u), 204);
+	assert_int_equal(sql_num("SELECT count(*) FROM documents WHERE "
+	    "id = %lld", (long long)id), 0);
+	/* both files go once the sweep job has run */
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < 100 && access(file[k], F_OK) == 0; i++)
+			sleep_ms(100);
+		assert_int_not_equal(access(file[k], F_OK), 0);
+		free(file[k]);
+	}
+	file_free(&f);
+}
+
 /* Download options: disposition, a missing file, the headers. */
 static void
 test_download(void **state)
@@ -1767,6 +1820,7 @@ main(void)
 		cmocka_unit_test(test_renew_file),
 		cmocka_unit_test(test_no_orphan),
 		cmocka_unit_test(test_delete),
+		cmocka_unit_test(test_bike_delete_removes_files),
 		cmocka_unit_test(test_download),
 		cmocka_unit_test(test_links),
 		cmocka_unit_test(test_access),
