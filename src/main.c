@@ -30,6 +30,7 @@
 #include "motorcycles/motorcycles.h"
 #include "ops/ops.h"
 #include "parts/parts.h"
+#include "photos/photos.h"
 #include "reports/reports.h"
 #include "users/users.h"
 
@@ -64,6 +65,7 @@ setup(const struct config *cfg, const char *proc)
 	    moto_register_access() == -1 || moto_register_stmts() == -1 ||
 	    maint_register_stmts() == -1 || fuel_register_stmts() == -1 ||
 	    parts_register_stmts() == -1 || reports_register_stmts() == -1 ||
+	    photos_register_stmts() == -1 ||
 	    storage_sweep_register() == -1 ||
 	    document_ocr_register() == -1 || document_remind_register() == -1 ||
 	    docs_register_stmts() == -1)

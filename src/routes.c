@@ -18,6 +18,7 @@
 #include "fuel/fuel.h"
 #include "ops/ops.h"
 #include "parts/parts.h"
+#include "photos/photos.h"
 #include "reports/reports.h"
 #include "users/users.h"
 
@@ -195,6 +196,29 @@ const struct route routes[] = {
 	{ .method = M_DELETE, .path = "/v1/motorcycles/{id}/fuel/{fuel_id}",
 	  .fn = fuel_delete, .auth = AUTH_USER, .rate = RATE_WRITE,
 	  .perm = PERM_WRITE_OWN },
+
+	/*
+	 * photos: a bike's photos (viewers read, editors and the owner add
+	 * and delete; the handlers check the role).  The upload reads its
+	 * own body (multipart or the raw image) through the files intake.
+	 */
+	{ .method = M_GET, .path = "/v1/motorcycles/{id}/photos",
+	  .fn = photo_list, .auth = AUTH_USER, .rate = RATE_READ,
+	  .readonly = 1, .perm = PERM_READ_OWN },
+	{ .method = M_POST, .path = "/v1/motorcycles/{id}/photos",
+	  .fn = photo_create, .auth = AUTH_USER, .rate = RATE_UPLOAD,
+	  .body_max = PHOTO_BODY_MAX, .perm = PERM_WRITE_OWN },
+	{ .method = M_GET, .path = "/v1/motorcycles/{id}/photos/{photoId}",
+	  .fn = photo_get, .auth = AUTH_USER, .rate = RATE_READ,
+	  .readonly = 1, .perm = PERM_READ_OWN },
+	{ .method = M_DELETE,
+	  .path = "/v1/motorcycles/{id}/photos/{photoId}",
+	  .fn = photo_delete, .auth = AUTH_USER, .rate = RATE_WRITE,
+	  .perm = PERM_WRITE_OWN },
+	{ .method = M_GET,
+	  .path = "/v1/motorcycles/{id}/photos/{photoId}/{variant}",
+	  .fn = photo_variant, .auth = AUTH_USER, .rate = RATE_READ,
+	  .readonly = 1, .perm = PERM_READ_OWN },
 
 	/* parts: the caller's parts inventory */
 	{ .method = M_GET, .path = "/v1/parts", .fn = parts_list,

@@ -33,6 +33,7 @@
 #include "files/sweep.h"
 #include "jobs/internal.h"
 #include "jobs/jobs.h"
+#include "photos/photos.h"
 
 #define RETRY_CAP_MS	INT64_C(3600000)	/* no retry waits longer */
 #define DEBUG_TTL	86400		/* seconds a debug counter lives */
@@ -45,6 +46,7 @@ static int	debug_sleep(struct worker *, const char *);
 /* Every job type; debug_only ones exist only with jobs_debug = 1. */
 static const struct job_type types[] = {
 	{ "mail",		mail_job,	0 },
+	{ "photo.variants",	photo_variants_job, 0 },
 	{ "storage.sweep",	storage_sweep_job, 0 },
 	{ "document.ocr",	document_ocr_job, 0 },
 	{ "debug.flaky",	debug_flaky,	1 },

@@ -77,6 +77,7 @@ static const struct {
 	const char	*type;
 } relays[] = {
 	{ "mail",	"mail" },
+	{ "photo.uploaded", "photo.variants" },
 	{ "storage.trashed", "storage.sweep" },
 	{ "document.uploaded", "document.ocr" },
 };
