@@ -114,6 +114,8 @@ main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 
 	if (strcmp(cmd, "serve") == 0) {
+		/* the signatures may take a while: the watchdog waits */
+		master_watchdog_relax();
 		if (setup(&cfg, "master") == -1 ||
 		    metrics_init(nroutes, router_hash()) == -1 ||
 		    setup_serve(&cfg) == -1)

@@ -309,6 +309,37 @@ precheck(const struct config *cfg)
 	return (WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1);
 }
 
+/*
+ * The watchdog's timeout while the master loads what the request path
+ * needs (the virus signatures take tens of seconds with freshclam's full
+ * database) or waits for a reload's check: it cannot ping meanwhile.
+ */
+#define LOAD_WATCHDOG_USEC	"600000000"	/* 10 minutes */
+
+/*
+ * Before a slow load: give systemd's watchdog LOAD_WATCHDOG_USEC, until
+ * watchdog_restore() (master_serve() calls it once it is ready).
+ */
+void
+master_watchdog_relax(void)
+{
+	uint64_t	 usec;
+
+	if (sd_watchdog_enabled(0, &usec) > 0)
+		sd_notify(0, "WATCHDOG=1\nWATCHDOG_USEC=" LOAD_WATCHDOG_USEC);
+}
+
+/* Back to the configured watchdog timeout (WATCHDOG_USEC as started). */
+static void
+watchdog_restore(void)
+{
+	uint64_t	 usec;
+
+	if (sd_watchdog_enabled(0, &usec) > 0)
+		sd_notifyf(0, "WATCHDOG=1\nWATCHDOG_USEC=%llu",
+		    (unsigned long long)usec);
+}
+
 static void
 set_env_int(const char *name, long v)
 {
@@ -324,10 +355,12 @@ reexec(const struct config *cfg, int fd, int owned, char **argv)
 	char	 list[MAX_OLD * 12], *p = list;
 	int	 i, flags;
 
+	master_watchdog_relax();
 	if (precheck(cfg) == -1) {
 		log_err("reload refused: the new binary or config failed its "
 		    "check; still serving with the old ones");
 		sd_notify(0, "READY=1\nSTATUS=reload refused: check failed");
+		watchdog_restore();
 		return;
 	}
 	list[0] = '\0';
@@ -496,6 +529,7 @@ master_serve(const struct config *cfg, int fd, char **argv)
 		    "a socket from systemd" : cfg->listen, nslots);
 	sd_notifyf(0, "READY=1\nSTATUS=%d workers\nMAINPID=%ld", nslots,
 	    (long)getpid());
+	watchdog_restore();
 	if (sd_watchdog_enabled(0, &wd_usec) > 0)
 		wd_next = now();
 

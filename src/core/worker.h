@@ -22,6 +22,7 @@ int	worker_open(struct worker *, const struct config *);
 void	worker_close(struct worker *);
 int	worker_run(const struct config *, int);
 int	master_serve(const struct config *, int, char **);
+void	master_watchdog_relax(void);
 int	listen_open(const struct config *, int *);
 
 #endif

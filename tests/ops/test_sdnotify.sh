@@ -71,11 +71,15 @@ fcgi_health() {
 	grep -q '^Status: 200' "$T/resp" && grep -q '"status":"ok"' "$T/resp"
 }
 
-echo "1..9"
+echo "1..11"
 # systemd-socket-activate execs the program at the first connection
 check "the socket from systemd (fd 3) is served" fcgi_health
 check "READY=1 sent after the workers start" wait_for 'READY=1' 1
 check "WATCHDOG=1 pings while WATCHDOG_USEC is set" wait_for 'WATCHDOG=1' 2
+check "the watchdog waits while the signatures load (WATCHDOG_USEC=600000000)" \
+    wait_for 'WATCHDOG_USEC=600000000' 1
+check "and is back to its own timeout when ready (WATCHDOG_USEC=1000000)" \
+    wait_for 'WATCHDOG_USEC=1000000' 1
 kill -HUP "$APP"
 check "SIGHUP: RELOADING=1" wait_for 'RELOADING=1' 1
 check "SIGHUP: READY=1 again after the reload" wait_for 'READY=1' 2
