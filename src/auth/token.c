@@ -45,19 +45,6 @@
 static const char	b64url[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/* The value of a base64url character, or -1 (no strchr() per byte). */
-static int
-b64url_val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return (c - 'A');
-	if (c >= 'a' && c <= 'z')
-		return (c - 'a' + 26);
-	if (c >= '0' && c <= '9')
-		return (c - '0' + 52);
-	return (c == '-' ? 62 : c == '_' ? 63 : -1);
-}
-
 /* 1 if s is shaped like a UUID: 8-4-4-4-12 hex digits. */
 static int
 uuid_shaped(const char *s)
@@ -204,30 +191,6 @@ done:
 	return (s);
 }
 
-/* Decode the unpadded base64url s[0..n) into out (cap bytes); its length or -1. */
-static ssize_t
-b64url_part(const char *s, size_t n, unsigned char *out, size_t cap)
-{
-	uint32_t	 v = 0;
-	size_t		 i, o = 0;
-	int		 bits = 0, d;
-
-	if (n % 4 == 1)
-		return (-1);
-	for (i = 0; i < n; i++) {
-		if ((d = b64url_val((unsigned char)s[i])) < 0)
-			return (-1);
-		v = v << 6 | (uint32_t)d;
-		if ((bits += 6) >= 8) {
-			bits -= 8;
-			if (o >= cap)
-				return (-1);
-			out[o++] = (unsigned char)(v >> bits & 0xff);
-		}
-	}
-	return ((ssize_t)o);
-}
-
 /* The JSON object in base64url s[0..n), or NULL; the caller puts it. */
 static struct json_object *
 b64url_json(const char *s, size_t n)
@@ -236,7 +199,7 @@ b64url_json(const char *s, size_t n)
 	struct json_object	*o;
 	ssize_t			 len;
 
-	if ((len = b64url_part(s, n, buf, sizeof(buf))) <= 0)
+	if ((len = b64url_decode_buf(s, n, buf, sizeof(buf))) <= 0)
 		return (NULL);
 	if ((o = json_parse_strict((const char *)buf, (size_t)len)) == NULL)
 		return (NULL);

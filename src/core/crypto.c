@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -105,7 +106,8 @@ b64url_encode(struct arena *a, const void *data, size_t n)
 	return (s);
 }
 
-static int
+/* The value of a base64url character, or -1. */
+int
 b64url_val(unsigned char c)
 {
 	if (c >= 'A' && c <= 'Z')
@@ -122,6 +124,37 @@ b64url_val(unsigned char c)
 }
 
 /*
+ * Decode the unpadded base64url s[0..n) into out (cap bytes): the length
+ * decoded, or -1 on a character outside the alphabet (padding included),
+ * an impossible length, stray low bits or too small a buffer.
+ */
+ssize_t
+b64url_decode_buf(const char *s, size_t n, unsigned char *out, size_t cap)
+{
+	size_t		 i, o = 0;
+	uint32_t	 acc = 0;
+	int		 v, bits = 0;
+
+	if (n % 4 == 1)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		if ((v = b64url_val((unsigned char)s[i])) == -1)
+			return (-1);
+		acc = (acc << 6 | (uint32_t)v) & 0xffffff;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o >= cap)
+				return (-1);
+			out[o++] = (unsigned char)(acc >> bits);
+		}
+	}
+	if (bits > 0 && (acc & ((1u << bits) - 1)) != 0)
+		return (-1);	/* a canonical encoder leaves these zero */
+	return ((ssize_t)o);
+}
+
+/*
  * Decode unpadded base64url into *out (in a's arena, with a NUL after the
  * *outlen bytes for convenience): 0, or -1 on a character outside the
  * alphabet (padding included), an impossible length or stray low bits.
@@ -131,33 +164,21 @@ b64url_decode(struct arena *a, const char *s, unsigned char **out,
     size_t *outlen)
 {
 	unsigned char	*buf;
-	size_t		 len, i, o = 0;
-	uint32_t	 acc = 0;
-	int		 v, bits = 0;
+	size_t		 len, cap;
+	ssize_t		 n;
 
 	*out = NULL;
 	*outlen = 0;
 	if (s == NULL)
 		return (-1);
 	len = strlen(s);
-	if (len % 4 == 1)
+	cap = len / 4 * 3 + 3;
+	buf = arena_alloc(a, cap);
+	if ((n = b64url_decode_buf(s, len, buf, cap - 1)) == -1)
 		return (-1);
-	buf = arena_alloc(a, len / 4 * 3 + 3);
-	for (i = 0; i < len; i++) {
-		if ((v = b64url_val((unsigned char)s[i])) == -1)
-			return (-1);
-		acc = (acc << 6 | (uint32_t)v) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf[o++] = (unsigned char)(acc >> bits);
-		}
-	}
-	if (bits > 0 && (acc & ((1u << bits) - 1)) != 0)
-		return (-1);	/* a canonical encoder leaves these zero */
-	buf[o] = '\0';
+	buf[n] = '\0';
 	*out = buf;
-	*outlen = o;
+	*outlen = (size_t)n;
 	return (0);
 }
 

@@ -7,6 +7,7 @@
 #define TC_CORE_CRYPTO_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 struct arena;
 
@@ -14,6 +15,8 @@ int	 crypto_random(void *, size_t);
 char	*random_token(struct arena *, size_t);
 char	*b64url_encode(struct arena *, const void *, size_t);
 int	 b64url_decode(struct arena *, const char *, unsigned char **, size_t *);
+ssize_t	 b64url_decode_buf(const char *, size_t, unsigned char *, size_t);
+int	 b64url_val(unsigned char);
 char	*base32_encode(struct arena *, const void *, size_t);
 int	 base32_decode(struct arena *, const char *, unsigned char **, size_t *);
 void	 sha256(const void *, size_t, unsigned char[32]);

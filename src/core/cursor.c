@@ -18,10 +18,14 @@
 
 #include <ctype.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <libpq-fe.h>
 
 #include "core/arena.h"
 #include "core/crypto.h"
+#include "core/db.h"
 #include "core/cursor.h"
 #include "core/http.h"
 #include "core/log.h"
@@ -233,4 +237,33 @@ reply_page(struct request *r, const char *data, int has_more,
 	    "{\"data\":%s,\"next_cursor\":%s%s%s}", data != NULL ? data : "[]",
 	    next != NULL ? "\"" : "", next != NULL ? next : "null",
 	    next != NULL ? "\"" : "")));
+}
+
+/*
+ * Answer one page from a list statement's single row: (the JSON array,
+ * the nkeys sort-key values of the last row shown, whether more rows
+ * follow); an empty page has no last row and so no next cursor.  rc other
+ * than DB_OK answers its problem.  Returns the status.
+ */
+int
+reply_page_row(struct request *r, enum db_rc rc, PGresult *res, int nkeys)
+{
+	int64_t	 last[CURSOR_VALS] = { 0 };
+	int	 more, i;
+
+	if (rc != DB_OK)
+		return (problem_db(r, rc));
+	if (nkeys < 1 || nkeys > CURSOR_VALS) {
+		log_err("%s: %d keys", __func__, nkeys);
+		return (problem(r, E_INTERNAL, NULL));
+	}
+	more = !PQgetisnull(res, 0, nkeys + 1) &&
+	    PQgetvalue(res, 0, nkeys + 1)[0] == 't';
+	for (i = 0; i < nkeys; i++) {
+		if (PQgetisnull(res, 0, i + 1))
+			more = 0;
+		else
+			last[i] = strtoll(PQgetvalue(res, 0, i + 1), NULL, 10);
+	}
+	return (reply_page(r, PQgetvalue(res, 0, 0), more, last, nkeys));
 }

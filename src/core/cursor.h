@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include "core/db.h"
+
 struct arena;
 struct request;
 
@@ -28,5 +30,6 @@ int	 cursor_decode(struct arena *, const char *, int64_t *, int);
 int	 page_or_problem(struct request *, int, struct page *);
 int	 page_first(struct request *, int *);
 int	 reply_page(struct request *, const char *, int, const int64_t *, int);
+int	 reply_page_row(struct request *, enum db_rc, PGresult *, int);
 
 #endif

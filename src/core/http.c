@@ -84,9 +84,12 @@ http_header(const struct request *r, const char *name)
 }
 
 
-/* Percent-decode s[0..n) into the arena; NULL if the encoding is bad. */
-static char *
-url_decode(struct arena *a, const char *s, size_t n)
+/*
+ * Percent-decode s[0..n) (a query key or value; '+' is a space) into the
+ * arena; NULL if the encoding is bad or encodes a NUL.
+ */
+char *
+http_url_decode(struct arena *a, const char *s, size_t n)
 {
 	char	*out, *o;
 	size_t	 i;
@@ -100,7 +103,8 @@ url_decode(struct arena *a, const char *s, size_t n)
 			if (i + 2 >= n)
 				return (NULL);
 			if ((h = hex_digit((unsigned char)s[i + 1])) < 0 ||
-			    (l = hex_digit((unsigned char)s[i + 2])) < 0)
+			    (l = hex_digit((unsigned char)s[i + 2])) < 0 ||
+			    (h == 0 && l == 0))	/* no NUL inside a C string */
 				return (NULL);
 			*o++ = (char)(h << 4 | l);
 			i += 2;
@@ -111,6 +115,18 @@ url_decode(struct arena *a, const char *s, size_t n)
 	if (strlen(out) != (size_t)(o - out))
 		return (NULL);	/* an encoded NUL */
 	return (out);
+}
+
+/* 1 if the Content-Type ct is application/json (parameters allowed). */
+int
+http_is_json(const char *ct)
+{
+	size_t	 n = strlen("application/json");
+
+	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
+		return (0);
+	return (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ' ||
+	    ct[n] == '\t');
 }
 
 /*
@@ -131,7 +147,7 @@ http_query(struct request *r, const char *key)
 		if ((size_t)(end - p) == klen && memcmp(p, key, klen) == 0) {
 			if (eq == NULL)
 				return ("");
-			return (url_decode(r->a, eq + 1,
+			return (http_url_decode(r->a, eq + 1,
 			    (size_t)(amp - eq - 1)));
 		}
 	}

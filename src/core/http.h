@@ -90,6 +90,8 @@ void		 request_init_env(struct request *, struct arena *, char **);
 const char	*http_env(const struct request *, const char *);
 const char	*http_header(const struct request *, const char *);
 const char	*http_query(struct request *, const char *);
+char		*http_url_decode(struct arena *, const char *, size_t);
+int		 http_is_json(const char *);
 int		 http_read_body(struct request *, size_t);
 void		 http_send(struct request *);
 void		 http_drain_body(struct request *);

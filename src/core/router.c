@@ -247,16 +247,6 @@ router_match(char *path, enum method m, int *idx, const char **param,
 }
 
 static int
-is_json_type(const char *ct)
-{
-	size_t	 n = strlen("application/json");
-
-	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
-		return (0);
-	return (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
-}
-
-static int
 takes_body(const struct route *rt)
 {
 	return (rt->body_max > 0 || rt->schema != NULL ||
@@ -297,7 +287,7 @@ dispatch(struct request *r)
 			    "the body may be at most %zu bytes", limit));
 		if (rt->schema != NULL) {
 			if (r->content_length > 0 &&
-			    !is_json_type(r->content_type))
+			    !http_is_json(r->content_type))
 				return (problem(r, E_UNSUPPORTED_MEDIA_TYPE,
 				    "send application/json"));
 			if (r->content_length > 0 &&

@@ -224,30 +224,6 @@ store_or_problem(struct request *r, const struct upload *up)
 }
 
 /*
- * One page of a list statement: its row is (JSON array, nkeys cursor
- * values of the last row shown, more rows follow).
- */
-static int
-reply_list(struct request *r, enum db_rc rc, PGresult *res, int nkeys)
-{
-	int64_t	 last[2] = { 0, 0 };
-	int	 more, i, have = 1;
-
-	if (rc != DB_OK)
-		return (problem_db(r, rc));
-	more = !PQgetisnull(res, 0, nkeys + 1) &&
-	    PQgetvalue(res, 0, nkeys + 1)[0] == 't';
-	for (i = 0; i < nkeys; i++) {
-		if (PQgetisnull(res, 0, i + 1))
-			have = 0;
-		else
-			last[i] = strtoll(PQgetvalue(res, 0, i + 1), NULL, 10);
-	}
-	return (reply_page(r, PQgetvalue(res, 0, 0), more && have, last,
-	    nkeys));
-}
-
-/*
  * The n values of the page's cursor fit the statement's int parameters
  * (a cursor is ours, tagged, but one from another list must not reach a
  * cast): those from index ids on are ids (positive), those before it day
@@ -340,7 +316,7 @@ doc_list(struct request *r)
 	rc = req_exec(r, DOC_SQL(SQL_DOC_LIST), &res, 5, db_i64(r->a, bike),
 	    type, status, pg.has_cursor ? db_i64(r->a, pg.after[0]) : NULL,
 	    db_i64(r->a, pg.limit));
-	return (reply_list(r, rc, res, 1));
+	return (reply_page_row(r, rc, res, 1));
 }
 
 /*
@@ -372,7 +348,7 @@ doc_expiring(struct request *r)
 	    pg.has_cursor ? db_i64(r->a, pg.after[0]) : NULL,
 	    pg.has_cursor ? db_i64(r->a, pg.after[1]) : NULL,
 	    db_i64(r->a, pg.limit));
-	return (reply_list(r, rc, res, 2));
+	return (reply_page_row(r, rc, res, 2));
 }
 
 /* Answer document id of bike as it is now (200). */
@@ -426,7 +402,7 @@ doc_versions(struct request *r)
 	    db_i64(r->a, pg.limit));
 	if (rc == DB_NONE)
 		return (problem(r, E_NOT_FOUND, "no such document"));
-	return (reply_list(r, rc, res, 1));
+	return (reply_page_row(r, rc, res, 1));
 }
 
 /* ------------------------------------------------------------------ */

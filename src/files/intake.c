@@ -326,35 +326,6 @@ read_body(struct intake *in, int (*sink)(struct intake *, const char *,
 	return (0);
 }
 
-/* Percent-decode s[0..n) (a query key or value); NULL if malformed. */
-static char *
-query_decode(struct arena *a, const char *s, size_t n)
-{
-	char	*out, *o;
-	size_t	 i;
-	int	 h, l;
-
-	out = o = arena_alloc(a, n + 1);
-	for (i = 0; i < n; i++) {
-		if (s[i] == '+')
-			*o++ = ' ';
-		else if (s[i] == '%') {
-			if (i + 2 >= n)
-				return (NULL);
-			if ((h = hex_digit((unsigned char)s[i + 1])) < 0 ||
-			    (l = hex_digit((unsigned char)s[i + 2])) < 0)
-				return (NULL);
-			*o++ = (char)(h << 4 | l);
-			i += 2;
-		} else
-			*o++ = s[i];
-	}
-	*o = '\0';
-	if (strlen(out) != (size_t)(o - out) || !valid_utf8(out))
-		return (NULL);	/* an encoded NUL, or not UTF-8 */
-	return (out);
-}
-
 /* The query parameters as string fields; 0, or -1 with a 400. */
 static int
 query_fields(struct intake *in)
@@ -371,9 +342,13 @@ query_fields(struct intake *in)
 			continue;
 		if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL)
 			eq = amp;
-		key = query_decode(a, p, (size_t)(eq - p));
-		val = eq < amp ? query_decode(a, eq + 1,
+		key = http_url_decode(a, p, (size_t)(eq - p));
+		val = eq < amp ? http_url_decode(a, eq + 1,
 		    (size_t)(amp - eq - 1)) : arena_strdup(a, "");
+		if (key != NULL && !valid_utf8(key))
+			key = NULL;
+		if (val != NULL && !valid_utf8(val))
+			val = NULL;
 		if (key == NULL || *key == '\0')
 			return (fail_fields(in, "", "a query parameter's name "
 			    "is empty or not percent-encoded UTF-8"));
@@ -388,22 +363,11 @@ query_fields(struct intake *in)
 	return (0);
 }
 
-static int
-is_json_type(const char *ct)
-{
-	size_t	 n = strlen("application/json");
-
-	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
-		return (0);
-	return (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ' ||
-	    ct[n] == '\t');
-}
-
 /* Does the request carry JSON (not a file)? By its Content-Type. */
 int
 upload_is_json(const struct request *r)
 {
-	return (is_json_type(r->content_type));
+	return (http_is_json(r->content_type));
 }
 
 /* ------------------------------------------------------------ the file */
@@ -598,7 +562,7 @@ upload_read_or_problem(struct request *r, unsigned allowed, int optional,
 	*in->fdp = -1;
 	arena_cleanup(r->a, fd_cleanup, in->fdp);
 
-	if (is_json_type(r->content_type)) {
+	if (http_is_json(r->content_type)) {
 		problem(r, E_UNSUPPORTED_MEDIA_TYPE, "send the file as "
 		    "multipart/form-data or as the body itself");
 		return (-1);

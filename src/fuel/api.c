@@ -109,9 +109,8 @@ fuel_list(struct request *r)
 	struct page	 pg;
 	PGresult	*res;
 	const char	*d = NULL, *o = NULL, *i = NULL;
-	int64_t		 bike, last[3] = { 0, 0, 0 };
+	int64_t		 bike;
 	enum db_rc	 rc;
-	int		 k, more;
 
 	if (moto_access_or_problem(r, 0, MOTO_VIEWER, &bike, NULL) == -1)
 		return (r->status);
@@ -133,16 +132,7 @@ fuel_list(struct request *r)
 	}
 	rc = req_exec(r, FUEL_SQL(SQL_FUEL_LIST), &res, 5, db_i64(r->a, bike),
 	    d, o, i, db_i64(r->a, pg.limit));
-	if (rc != DB_OK)
-		return (problem_db(r, rc));
-	more = !PQgetisnull(res, 0, 4) && PQgetvalue(res, 0, 4)[0] == 't';
-	for (k = 0; k < 3; k++) {
-		if (PQgetisnull(res, 0, k + 1))
-			more = 0;	/* an empty page has no last row */
-		else
-			last[k] = strtoll(PQgetvalue(res, 0, k + 1), NULL, 10);
-	}
-	return (reply_page(r, PQgetvalue(res, 0, 0), more, last, 3));
+	return (reply_page_row(r, rc, res, 3));
 }
 
 /* Answer fill-up id of bike as it is now. */

@@ -244,30 +244,6 @@ parts_default_quantity(struct json_object *parts)
 	}
 }
 
-/*
- * One page of a list statement: its row is (JSON array, nkeys cursor
- * values of the last row shown, more rows follow).
- */
-static int
-reply_list(struct request *r, enum db_rc rc, PGresult *res, int nkeys)
-{
-	int64_t	 last[2] = { 0, 0 };
-	int	 more, i, have = 1;
-
-	if (rc != DB_OK)
-		return (problem_db(r, rc));
-	more = !PQgetisnull(res, 0, nkeys + 1) &&
-	    PQgetvalue(res, 0, nkeys + 1)[0] == 't';
-	for (i = 0; i < nkeys; i++) {
-		if (PQgetisnull(res, 0, i + 1))
-			have = 0;
-		else
-			last[i] = strtoll(PQgetvalue(res, 0, i + 1), NULL, 10);
-	}
-	return (reply_page(r, PQgetvalue(res, 0, 0), more && have, last,
-	    nkeys));
-}
-
 /* ------------------------------------------------------------------ */
 /* records */
 
@@ -432,7 +408,7 @@ maint_record_list(struct request *r)
 	    pg.has_cursor ? db_i64(r->a, pg.after[0]) : NULL,
 	    pg.has_cursor ? db_i64(r->a, pg.after[1]) : NULL,
 	    db_i64(r->a, pg.limit));
-	return (reply_list(r, rc, res, 2));
+	return (reply_page_row(r, rc, res, 2));
 }
 
 /*
@@ -631,7 +607,7 @@ maint_schedule_list(struct request *r)
 	    db_i64(r->a, bike),
 	    pg.has_cursor ? db_i64(r->a, pg.after[0]) : NULL,
 	    db_i64(r->a, pg.limit));
-	return (reply_list(r, rc, res, 1));
+	return (reply_page_row(r, rc, res, 1));
 }
 
 /*

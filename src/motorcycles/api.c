@@ -789,9 +789,8 @@ moto_collab_list(struct request *r)
 {
 	struct page	 pg;
 	PGresult	*res;
-	int64_t		 id, last[2] = { 0, 0 };
+	int64_t		 id;
 	enum db_rc	 rc;
-	int		 more;
 
 	if (moto_access_or_problem(r, 0, MOTO_VIEWER, &id, NULL) == -1)
 		return (r->status);
@@ -800,13 +799,7 @@ moto_collab_list(struct request *r)
 	rc = req_exec(r, MOTO_SQL(SQL_MOTO_COLLAB_LIST), &res, 4,
 	    db_i64(r->a, id), after_param(r, &pg, 0), after_param(r, &pg, 1),
 	    db_i64(r->a, pg.limit));
-	if (rc != DB_OK)
-		return (problem_db(r, rc));
-	more = !PQgetisnull(res, 0, 3) && PQgetvalue(res, 0, 3)[0] == 't';
-	last[0] = col_i64(res, 0, 1);
-	last[1] = col_i64(res, 0, 2);
-	return (reply_page(r, PQgetvalue(res, 0, 0), more && last[1] > 0,
-	    last, 2));
+	return (reply_page_row(r, rc, res, 2));
 }
 
 /*

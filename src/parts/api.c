@@ -141,9 +141,7 @@ parts_list(struct request *r)
 	struct page	 pg;
 	PGresult	*res;
 	const char	*q;
-	int64_t		 last = 0;
 	enum db_rc	 rc;
-	int		 more;
 
 	if (search_or_problem(r, &q) == -1 || page_or_problem(r, 1, &pg) == -1)
 		return (r->status);
@@ -157,13 +155,7 @@ parts_list(struct request *r)
 	    db_i64(r->a, r->uid), q,
 	    pg.has_cursor ? db_i64(r->a, pg.after[0]) : NULL,
 	    db_i64(r->a, pg.limit));
-	if (rc != DB_OK)
-		return (problem_db(r, rc));
-	more = !PQgetisnull(res, 0, 2) && PQgetvalue(res, 0, 2)[0] == 't';
-	if (!PQgetisnull(res, 0, 1))
-		last = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	return (reply_page(r, PQgetvalue(res, 0, 0), more && last > 0, &last,
-	    1));
+	return (reply_page_row(r, rc, res, 1));
 }
 
 /* GET /v1/parts/{id}: one of the caller's parts. */

@@ -64,9 +64,8 @@ photo_list(struct request *r)
 {
 	struct page	 pg;
 	PGresult	*res;
-	int64_t		 bike, last = 0;
+	int64_t		 bike;
 	enum db_rc	 rc;
-	int		 more;
 
 	if (moto_access_or_problem(r, 0, MOTO_VIEWER, &bike, NULL) == -1 ||
 	    page_or_problem(r, 1, &pg) == -1)
@@ -81,13 +80,7 @@ photo_list(struct request *r)
 	    db_i64(r->a, bike),
 	    pg.has_cursor ? db_i64(r->a, pg.after[0]) : NULL,
 	    db_i64(r->a, pg.limit));
-	if (rc != DB_OK)
-		return (problem_db(r, rc));
-	more = !PQgetisnull(res, 0, 2) && PQgetvalue(res, 0, 2)[0] == 't';
-	if (!PQgetisnull(res, 0, 1))
-		last = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	return (reply_page(r, PQgetvalue(res, 0, 0), more && last > 0, &last,
-	    1));
+	return (reply_page_row(r, rc, res, 1));
 }
 
 /* GET /v1/motorcycles/{id}/photos/{photoId}: one photo. */

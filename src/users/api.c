@@ -65,25 +65,6 @@ const struct schema users_follow_in = SCHEMA(follow_fields);
 
 /* ------------------------------------------------------------------ */
 
-/*
- * Send one page of a list statement: its row is (JSON array, last key
- * shown, more rows follow).
- */
-static int
-reply_list(struct request *r, enum db_rc rc, PGresult *res)
-{
-	int64_t	 last = 0;
-	int	 more;
-
-	if (rc != DB_OK)
-		return (problem_db(r, rc));
-	more = !PQgetisnull(res, 0, 2) && PQgetvalue(res, 0, 2)[0] == 't';
-	if (!PQgetisnull(res, 0, 1))
-		last = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	return (reply_page(r, PQgetvalue(res, 0, 0), more && last > 0, &last,
-	    1));
-}
-
 /* The cursor's key as a statement parameter, or NULL on the first page. */
 static const char *
 after_param(struct request *r, const struct page *pg)
@@ -239,7 +220,7 @@ users_search(struct request *r)
 		return (r->status);
 	rc = req_exec(r, USERS_SQL(SQL_USERS_SEARCH), &res, 3, q,
 	    after_param(r, &pg), db_i64(r->a, pg.limit));
-	return (reply_list(r, rc, res));
+	return (reply_page_row(r, rc, res, 1));
 }
 
 /* ------------------------------------------------------------------ */
@@ -314,7 +295,7 @@ follow_list(struct request *r, enum users_sql which)
 		return (r->status);
 	rc = req_exec(r, USERS_SQL(which), &res, 3, db_i64(r->a, r->uid),
 	    after_param(r, &pg), db_i64(r->a, pg.limit));
-	return (reply_list(r, rc, res));
+	return (reply_page_row(r, rc, res, 1));
 }
 
 /* GET /v1/users/followers: who follows the caller, newest follow first. */
