@@ -227,6 +227,20 @@ db_connected(struct db *db)
 	return (ensure(db) == 0);
 }
 
+/*
+ * 1 while the connection is still inside the transaction it began.  db.c
+ * makes a new connection when it finds the old one dead, and a statement
+ * on the new one would run outside any transaction and commit alone:
+ * whoever holds rows locked or writes in parts checks this first.
+ */
+int
+db_in_transaction(struct db *db)
+{
+	PGconn	*c = db_conn(db);
+
+	return (c != NULL && PQtransactionStatus(c) == PQTRANS_INTRANS);
+}
+
 /* The raw connection, or NULL if it cannot be had. */
 PGconn *
 db_conn(struct db *db)

@@ -35,6 +35,7 @@ void		 db_unregister_all(void);
 struct db	*db_new(const char *, int);
 void		 db_free(struct db *);
 int		 db_connected(struct db *);
+int		 db_in_transaction(struct db *);
 enum db_rc	 db_ping(struct db *);
 void		 db_after_request(struct db *);
 enum db_rc	 db_execv(struct db *, struct arena *, const struct stmt *,

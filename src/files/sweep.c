@@ -59,16 +59,6 @@ storage_sweep_register(void)
 	return (db_register(stmts, SQL_TRASH__MAX));
 }
 
-/* Our rows are locked only while our transaction lives (see outbox.c). */
-static int
-in_transaction(struct worker *w)
-{
-	PGconn	*c;
-
-	return ((c = db_conn(w->db)) != NULL &&
-	    PQtransactionStatus(c) == PQTRANS_INTRANS);
-}
-
 /* One batch: *picked rows taken, *removed objects gone; 0 or -1. */
 static int
 sweep_batch(struct worker *w, int *picked, int *removed)
@@ -87,7 +77,7 @@ sweep_batch(struct worker *w, int *picked, int *removed)
 		ret = 0;
 		goto done;
 	}
-	if (rc != DB_OK || !in_transaction(w))
+	if (rc != DB_OK || !db_in_transaction(w->db))
 		goto done;
 	rows = PQntuples(res);
 	buf_init(&ids, w->a, (size_t)rows * 12 + 2);
@@ -110,7 +100,7 @@ sweep_batch(struct worker *w, int *picked, int *removed)
 	if (done > 0) {
 		rc = db_exec(w->db, w->a, &stmts[SQL_TRASH_DONE], NULL, 1,
 		    ids.p);
-		if ((rc != DB_OK && rc != DB_NONE) || !in_transaction(w))
+		if ((rc != DB_OK && rc != DB_NONE) || !db_in_transaction(w->db))
 			goto done;
 		if (db_simple(w->db, "COMMIT") != DB_OK)
 			return (-1);

@@ -100,20 +100,6 @@ job_type_of(const char *topic)
 	return (NULL);
 }
 
-/*
- * The rows are only locked while the transaction lives.  db.c makes a new
- * connection when it finds the old one dead, and the new one would run
- * our statements outside any transaction, so check that ours is still on.
- */
-static int
-in_transaction(struct worker *w)
-{
-	PGconn	*c;
-
-	return ((c = db_conn(w->db)) != NULL &&
-	    PQtransactionStatus(c) == PQTRANS_INTRANS);
-}
-
 /* One batch; *n rows relayed. */
 static int
 relay_batch(struct worker *w, int *n)
@@ -134,7 +120,7 @@ relay_batch(struct worker *w, int *n)
 		ret = 0;
 		goto done;
 	}
-	if (rc != DB_OK || !in_transaction(w))
+	if (rc != DB_OK || !db_in_transaction(w->db))
 		goto done;
 	rows = PQntuples(res);
 	buf_init(&ids, w->a, (size_t)rows * 12 + 2);
@@ -162,7 +148,7 @@ relay_batch(struct worker *w, int *n)
 	}
 	buf_putc(&ids, '}');
 	rc = db_exec(w->db, w->a, &stmts[SQL_OUTBOX_MARK], NULL, 1, ids.p);
-	if ((rc != DB_OK && rc != DB_NONE) || !in_transaction(w))
+	if ((rc != DB_OK && rc != DB_NONE) || !db_in_transaction(w->db))
 		goto done;
 	began = 0;
 	if (db_simple(w->db, "COMMIT") != DB_OK)

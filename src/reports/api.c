@@ -980,24 +980,11 @@ fuelly_row(struct arena *a, const struct fuelly *fy,
 /* ------------------------------------------------------------------ */
 /* import: the transaction */
 
-/*
- * 1 while the connection is still inside our transaction.  After a lost
- * connection the next statement would run on a new one, outside any
- * transaction, and commit alone: that must never happen to half a file.
- */
-static int
-tx_alive(struct request *r)
-{
-	PGconn	*c = db_conn(r->w->db);
-
-	return (c != NULL && PQtransactionStatus(c) == PQTRANS_INTRANS);
-}
-
 /* COMMIT, or ROLLBACK for a dry run; 0, or -1 with the problem written. */
 static int
 tx_end_or_problem(struct request *r, int commit)
 {
-	if (!tx_alive(r)) {
+	if (!db_in_transaction(r->w->db)) {
 		tx_fail(r, DB_DOWN);
 		return (-1);
 	}
@@ -1034,7 +1021,7 @@ store(struct request *r, const struct kind *k, int64_t bike,
 			p[np++] = w[i].param[j];
 		if (k->creator)
 			p[np++] = db_i64(r->a, r->uid);
-		if (!tx_alive(r))
+		if (!db_in_transaction(r->w->db))
 			return (tx_fail(r, DB_DOWN));
 		rc = db_execv(r->w->db, r->a, REP_SQL(k->insert_sql), NULL,
 		    (int)np, p);
@@ -1045,7 +1032,7 @@ store(struct request *r, const struct kind *k, int64_t bike,
 		}
 	}
 	if (maxkm >= 0) {
-		if (!tx_alive(r))
+		if (!db_in_transaction(r->w->db))
 			return (tx_fail(r, DB_DOWN));
 		rc = req_exec(r, REP_SQL(SQL_REP_RAISE_MILEAGE), NULL, 2, sbike,
 		    db_i64(r->a, maxkm));
@@ -1054,7 +1041,7 @@ store(struct request *r, const struct kind *k, int64_t bike,
 	}
 	/* who to tell, read before the commit so that it cannot fail after */
 	if (!dry) {
-		if (!tx_alive(r))
+		if (!db_in_transaction(r->w->db))
 			return (tx_fail(r, DB_DOWN));
 		rc = req_exec(r, REP_SQL(SQL_REP_AUDIENCE), &res, 1, sbike);
 		if (rc != DB_OK)
