@@ -87,7 +87,7 @@ static const struct key keys[] = {
 	K(s3_access_key,	C_STR,	NULL,		0, 0),
 	K(s3_secret_key,	C_STR,	NULL,		0, 0),
 	K(clamav_db,		C_STR,	"/var/lib/clamav", 0, 0),
-	K(upload_max,		C_LONG,	"10485760",	1024, 1073741824L),
+	K(upload_max,		C_LONG,	"10485760",	1024, 10485760),
 	K(image_max_pixels,	C_LONG,	"50000000",	1, 1000000000L),
 	K(image_max_memory_mb,	C_INT,	"256",		16, 4096),
 	K(image_time_limit,	C_INT,	"30",		1, 3600),

@@ -787,6 +787,33 @@ test_link_tampered(void **state)
 	resp_free(&r);
 }
 
+/* 1 if nginx's access log of the stack holds s (1 s for it to appear). */
+static int
+log_has(const char *s)
+{
+	char	*path = stack_path("log/nginx-access.log"), *buf;
+	FILE	*f;
+	long	 n;
+	int	 i, found = 0;
+
+	for (i = 0; i < 10 && !found; i++) {
+		if (i > 0)
+			sleep_ms(100);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 &&
+		    fseek(f, 0, SEEK_SET) == 0 &&
+		    (buf = calloc(1, (size_t)n + 1)) != NULL) {
+			if (fread(buf, 1, (size_t)n, f) == (size_t)n)
+				found = strstr(buf, s) != NULL;
+			free(buf);
+		}
+		fclose(f);
+	}
+	free(path);
+	return (found);
+}
+
 static void
 test_link_expires(void **state)
 {
@@ -823,6 +850,9 @@ test_link_deleted_object(void **state)
 	req("GET", link_path(url), NULL, 0, NULL, 0, &r);
 	assert_problem(&r, 404);
 	resp_free(&r);
+	/* a token is a credential: nginx's access log shows none */
+	assert_true(log_has("/v1/files/(token)"));
+	assert_false(log_has(link_path(url) + strlen("/v1/files/")));
 }
 
 /* ------------------------------------------------------------------ */
