@@ -48,6 +48,7 @@
 #include "documents/extract.h"
 #include "documents/ocr.h"
 #include "files/files.h"
+#include "jobs/jobs.h"
 
 #define OCR_KEEP_TEXT	(20 * 1024)	/* text bytes in extracted_data */
 
@@ -56,6 +57,7 @@ enum {
 	SQL_OCR_DONE,
 	SQL_OCR_FAILED,
 	SQL_OCR_SKIPPED,
+	SQL_OCR_DEAD,
 	SQL_OCR__MAX
 };
 
@@ -104,6 +106,11 @@ static const struct stmt stmts[] = {
 	/* ocr_skipped: no stored file (a row from before files) */
 	{ SQL_OCR_SKIPPED, "ocr_skipped", 2,
 	  "UPDATE documents SET ocr_status = 'skipped'"
+	  " WHERE id = $1 AND version = $2 AND ocr_status = 'pending'" },
+	/* ocr_dead: the job was dead-lettered; $3 {"error","version"} */
+	{ SQL_OCR_DEAD, "ocr_dead", 3,
+	  "UPDATE documents SET ocr_status = 'failed',"
+	  " extracted_data = $3::jsonb"
 	  " WHERE id = $1 AND version = $2 AND ocr_status = 'pending'" },
 };
 
@@ -173,6 +180,7 @@ failed(struct worker *w, int64_t id, int64_t ver, const char *why)
 
 	log_warn("document %" PRId64 " version %" PRId64 ": OCR failed: %s",
 	    id, ver, why);
+	jobs_error("%s", why);
 	if ((o = json_object_new_object()) == NULL)
 		return (-1);
 	arena_cleanup(w->a, put_json, o);
@@ -222,6 +230,30 @@ extracted_json(struct worker *w, const struct extract *ex,
 	    json_object_new_string(res->engine));
 	json_object_object_add(o, "version", json_object_new_int64(ver));
 	return (json_text(o));
+}
+
+/*
+ * A "document.ocr" job was dead-lettered (its attempts used up): the
+ * document's version, if still pending, is failed with the reason, not
+ * left pending for ever.
+ */
+void
+document_ocr_dead(struct worker *w, const char *payload, const char *why)
+{
+	struct json_object	*o, *e;
+	int64_t			 id, ver;
+
+	if ((o = parse_object(w->a, payload)) == NULL ||
+	    (id = member_id(o, "document_id")) < 0 ||
+	    (ver = member_id(o, "version")) < 0 ||
+	    (e = json_object_new_object()) == NULL)
+		return;
+	arena_cleanup(w->a, put_json, e);
+	json_object_object_add(e, "error", json_object_new_string(
+	    arena_printf(w->a, "not processed: %s", why)));
+	json_object_object_add(e, "version", json_object_new_int64(ver));
+	(void)db_exec(w->db, w->a, &stmts[SQL_OCR_DEAD], NULL, 3,
+	    db_i64(w->a, id), db_i64(w->a, ver), json_text(e));
 }
 
 /* Run a "document.ocr" job; see the top of the file. */
@@ -286,8 +318,10 @@ document_ocr_job(struct worker *w, const char *payload)
 
 	if ((r = storage_get(w, w->a, key, &data, &len)) == 1)
 		return (failed(w, id, ver, "the stored file is missing"));
-	if (r != 0)
+	if (r != 0) {
+		jobs_error("the stored file cannot be read");
 		return (-1);
+	}
 	if ((r = ocr_file(w->a, w->cfg, data, len, &res)) == OCR_BADFILE)
 		return (failed(w, id, ver, res.error));
 	if (r != 0) {

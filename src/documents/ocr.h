@@ -49,6 +49,7 @@ void	ocr_exec_env(char **);
 
 /* job.c -- the "document.ocr" job: {"document_id":N,"version":V} */
 int	document_ocr_job(struct worker *, const char *);
+void	document_ocr_dead(struct worker *, const char *, const char *);
 int	document_ocr_register(void);
 
 /* remind.c -- "throttlecove task document-expiry" */

@@ -19,8 +19,6 @@ struct json_object;
 const struct job_type	*jobs_type_find(const struct config *,
 			    const char *);
 struct json_object	*jobs_json_object(struct arena *, const char *);
-void			 jobs_error(const char *, ...)
-			    __attribute__((format(printf, 1, 2)));
 const char		*jobs_error_get(void);
 void			 jobs_error_clear(void);
 

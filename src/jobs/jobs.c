@@ -45,13 +45,13 @@ static int	debug_sleep(struct worker *, const char *);
 
 /* Every job type; debug_only ones exist only with jobs_debug = 1. */
 static const struct job_type types[] = {
-	{ "mail",		mail_job,	0 },
-	{ "photo.variants",	photo_variants_job, 0 },
-	{ "storage.sweep",	storage_sweep_job, 0 },
-	{ "document.ocr",	document_ocr_job, 0 },
-	{ "debug.flaky",	debug_flaky,	1 },
-	{ "debug.fail",		debug_fail,	1 },
-	{ "debug.sleep",	debug_sleep,	1 },
+	{ "mail",		mail_job,	0, NULL },
+	{ "photo.variants",	photo_variants_job, 0, photo_variants_dead },
+	{ "storage.sweep",	storage_sweep_job, 0, NULL },
+	{ "document.ocr",	document_ocr_job, 0, document_ocr_dead },
+	{ "debug.flaky",	debug_flaky,	1, NULL },
+	{ "debug.fail",		debug_fail,	1, NULL },
+	{ "debug.sleep",	debug_sleep,	1, NULL },
 };
 #define NTYPES	(sizeof(types) / sizeof(types[0]))
 

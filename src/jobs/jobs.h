@@ -26,14 +26,24 @@ struct worker;
 #define JOBS_DEAD	"tc:jobs:dead"
 #define JOBS_STATS	"tc:jobs:stats"
 
-/* A job handler: 0 done, -1 failed (retried), -2 failed for good. */
+/*
+ * A job handler: 0 done, -1 failed (retried), -2 failed for good.  dead,
+ * if set, runs when a job of the type goes to the dead-letter stream
+ * (attempts used up, or -2), with the reason: what the job stands for can
+ * then be marked failed instead of staying "in progress" for ever.
+ */
 struct job_type {
 	const char	*name;
 	int		(*fn)(struct worker *, const char *payload);
 	int		 debug_only;	/* only with jobs_debug = 1 */
+	void		(*dead)(struct worker *, const char *payload,
+			    const char *why);
 };
 
-/* jobs.c -- the queue */
+/* jobs.c -- the queue, and why the running job failed (the dead letter's
+ * and the log's reason; no secrets, addresses or bodies) */
+void		 jobs_error(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
 int		 jobs_register(void);
 int		 jobs_enqueue(struct redis *, struct arena *, const char *,
 		    const char *);

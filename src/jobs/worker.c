@@ -488,6 +488,11 @@ run_entry(struct jw *s, const redisReply *e, int claimed)
 		if (finish(s, j.id, "dead", stat_field, 13, extra) == 0)
 			log_warn("job %s %s attempt %d: %s; dead-lettered",
 			    j.first_id, name, j.attempt, err);
+		if (t != NULL && t->dead != NULL && j.payload != NULL) {
+			jw = s->w;
+			jw.a = s->ja;
+			t->dead(&jw, j.payload, err);
+		}
 	}
 	arena_reset(s->ja);
 }

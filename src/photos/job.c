@@ -54,6 +54,7 @@
 #include "core/valid.h"
 #include "core/worker.h"
 #include "files/files.h"
+#include "jobs/jobs.h"
 #include "photos/db.h"
 #include "photos/image.h"
 #include "photos/photos.h"
@@ -319,6 +320,7 @@ fail(struct worker *w, int64_t id, const char *why)
 	if (rc != DB_OK && rc != DB_NONE)
 		return (-1);
 	log_info("photo %lld: failed: %s", (long long)id, why);
+	jobs_error("%s", why);
 	return (-2);
 }
 
@@ -333,6 +335,41 @@ drop(struct worker *w, const char **keys, size_t n)
 			log_warn("%s: %s stays behind", __func__, keys[i]);
 }
 
+/* The photo_id of a job's payload, or -1 (logged). */
+static int64_t
+payload_photo(struct worker *w, const char *payload)
+{
+	struct json_object	*o, *v;
+	int64_t			 id;
+
+	if (payload == NULL ||
+	    (o = json_parse_strict(payload, strlen(payload))) == NULL)
+		return (-1);
+	arena_cleanup(w->a, json_cleanup, o);
+	if (!json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, "photo_id", &v) ||
+	    !json_object_is_type(v, json_type_int) ||
+	    (id = json_object_get_int64(v)) < 1 || id > INT32_MAX) {
+		log_err("photo.variants: the payload names no photo_id");
+		return (-1);
+	}
+	return (id);
+}
+
+/*
+ * A "photo.variants" job was dead-lettered (its attempts used up): the
+ * photo, if still processing, is failed with the reason, not left
+ * processing for ever.
+ */
+void
+photo_variants_dead(struct worker *w, const char *payload, const char *why)
+{
+	int64_t	 id;
+
+	if ((id = payload_photo(w, payload)) > 0)
+		(void)fail(w, id, arena_printf(w->a, "not processed: %s", why));
+}
+
 /*
  * The "photo.variants" job: make and store the variants of the photo
  * the payload names, and mark it ready (or failed).
@@ -340,7 +377,6 @@ drop(struct worker *w, const char **keys, size_t n)
 int
 photo_variants_job(struct worker *w, const char *payload)
 {
-	struct json_object	*o, *v;
 	struct image_out	 out[PHOTO_NVARIANTS];
 	struct buf		 b;
 	PGresult		*res;
@@ -351,17 +387,8 @@ photo_variants_job(struct worker *w, const char *payload)
 	enum db_rc		 rc;
 	int			 r;
 
-	if (payload == NULL ||
-	    (o = json_parse_strict(payload, strlen(payload))) == NULL)
+	if ((id = payload_photo(w, payload)) < 0)
 		return (-2);
-	arena_cleanup(w->a, json_cleanup, o);
-	if (!json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, "photo_id", &v) ||
-	    !json_object_is_type(v, json_type_int) ||
-	    (id = json_object_get_int64(v)) < 1 || id > INT32_MAX) {
-		log_err("%s: the payload names no photo_id", __func__);
-		return (-2);
-	}
 
 	rc = db_exec(w->db, w->a, PHOTO_SQL(SQL_PHOTO_JOB_LOAD), &res, 1,
 	    db_i64(w->a, id));
@@ -376,8 +403,10 @@ photo_variants_job(struct worker *w, const char *payload)
 	r = storage_get(w, w->a, PQgetvalue(res, 0, 1), &data, &len);
 	if (r == 1)
 		return (fail(w, id, "the upload is missing from storage"));
-	if (r == -1)
+	if (r == -1) {
+		jobs_error("the upload cannot be read from storage");
 		return (-1);
+	}
 
 	if ((r = variants(w, id, data, len, format, out, &why)) == -2)
 		return (fail(w, id, why));

@@ -42,5 +42,6 @@ int	photos_register_stmts(void);
 extern const struct image_spec photo_specs[PHOTO_NVARIANTS];
 
 int	photo_variants_job(struct worker *, const char *);
+void	photo_variants_dead(struct worker *, const char *, const char *);
 
 #endif

@@ -726,6 +726,46 @@ test_bad_files(void **state)
 }
 
 /*
+ * A job that can never read its file (a directory stands where the file
+ * should be: every attempt fails and is retried) leaves the document
+ * failed once it is dead-lettered, not pending for ever.
+ */
+static void
+test_dead_lettered_job_fails_document(void **state)
+{
+	char		 key[128], s[512], *dir, *media;
+	long long	 id;
+
+	(void)state;
+	random_key(key, sizeof(key), "pdf");
+	media = stack_path("media");
+	assert_non_null(media);
+	if (asprintf(&dir, "mkdir -p '%s/%s'", media, key) == -1)
+		fail();
+	assert_int_equal(system(dir), 0);
+	free(dir);
+	id = sql_int("INSERT INTO documents (motorcycle_id, document_type,"
+	    " title, file_url, file_size, mime_type, storage_key) VALUES"
+	    " (%lld, 'other', 'unreadable', '/v1/files/pending', 10,"
+	    " 'application/pdf', '%s') RETURNING id", bike, key);
+	sql_int("INSERT INTO outbox (topic, aggregate, aggregate_id, payload)"
+	    " VALUES ('document.uploaded', 'document', %lld,"
+	    " jsonb_build_object('document_id', %lld, 'version', 1))"
+	    " RETURNING id", id, id);
+	/* 3 attempts, 2 s and 4 s apart */
+	assert_string_equal(wait_ocr(id, s, sizeof(s)), "failed");
+	sql_str(s, sizeof(s), "SELECT extracted_data->>'error' FROM documents"
+	    " WHERE id = %lld", id);
+	assert_non_null(strstr(s, "not processed"));
+	assert_non_null(strstr(s, "cannot be read"));
+	if (asprintf(&dir, "rmdir '%s/%s'", media, key) == -1)
+		fail();
+	assert_int_equal(system(dir), 0);
+	free(dir);
+	free(media);
+}
+
+/*
  * Idempotent: a job for a version that was replaced does nothing, the
  * current version's job does the work, and running it again changes
  * nothing.
@@ -938,6 +978,7 @@ main(void)
 		cmocka_unit_test(test_pdf_mixed_pages),
 		cmocka_unit_test(test_user_fields_kept),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_dead_lettered_job_fails_document),
 		cmocka_unit_test(test_versions_and_repeats),
 		cmocka_unit_test(test_expiry_task),
 		cmocka_unit_test(test_expiry_concurrent),

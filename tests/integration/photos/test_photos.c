@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -821,6 +822,51 @@ test_undecodable_marked_failed(void **state)
 	resp_free(&r);
 }
 
+/*
+ * A photo whose job can never read its upload (a directory stands where
+ * the file should be: every attempt fails and is retried) ends failed
+ * once the job is dead-lettered, not processing for ever.
+ */
+static void
+test_dead_lettered_job_fails_photo(void **state)
+{
+	struct tuser		 u;
+	struct json_object	*d;
+	char			 key[64], rel[96], *dir;
+	unsigned char		 rnd[16];
+	long long		 bike, id;
+	size_t			 i;
+
+	(void)state;
+	user("photo", &u);
+	bike = bike_new(&u);
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		fail_msg("getrandom");
+	memcpy(key, "photos/", 7);
+	for (i = 0; i < sizeof(rnd); i++)
+		snprintf(key + 10 + 2 * i, 3, "%02x", rnd[i]);
+	key[7] = key[10];
+	key[8] = key[11];
+	key[9] = '/';
+	memcpy(key + 42, ".jpg", 5);
+	snprintf(rel, sizeof(rel), "media/%s", key);
+	dir = stack_path(rel);
+	run("mkdir -p '%s'", dir);
+	id = sql_num("INSERT INTO photos (motorcycle_id, status, storage_key, "
+	    "mime_type, file_size, width, height) VALUES (%lld, 'processing', "
+	    "'%s', 'image/jpeg', 100, 10, 10) RETURNING id", bike, key);
+	sql_num("INSERT INTO outbox (topic, aggregate, aggregate_id, payload) "
+	    "VALUES ('photo.uploaded', 'photo', %lld, "
+	    "json_build_object('photo_id', %lld)) RETURNING id", id, id);
+	/* 3 attempts, 2 s and 4 s apart: well inside READY_SECS */
+	d = wait_done(&u, bike, id);
+	assert_string_equal(jstr(d, "status"), "failed");
+	assert_non_null(strstr(jstr(d, "error"), "not processed"));
+	json_object_put(d);
+	run("rmdir '%s'", dir);
+	free(dir);
+}
+
 static void
 test_validation(void **state)
 {
@@ -1197,6 +1243,7 @@ main(void)
 		cmocka_unit_test(test_bomb_refused_nothing_stored),
 		cmocka_unit_test(test_text_named_jpg_refused),
 		cmocka_unit_test(test_undecodable_marked_failed),
+		cmocka_unit_test(test_dead_lettered_job_fails_photo),
 		cmocka_unit_test(test_validation),
 		cmocka_unit_test(test_access),
 		cmocka_unit_test(test_delete_removes_files),
