@@ -30,8 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "core/arena.h"
 #include "core/cache.h"
 #include "core/http.h"
@@ -53,19 +51,9 @@ static char	 script_sha[41];
 static int
 sha_ready(void)
 {
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 mdlen = 0, i;
-
 	if (script_sha[0] != '\0')
 		return (0);
-	if (EVP_Digest(script, strlen(script), md, &mdlen, EVP_sha1(),
-	    NULL) != 1 || mdlen != 20) {
-		log_err("%s: SHA1 failed", __func__);
-		return (-1);
-	}
-	for (i = 0; i < mdlen; i++)
-		snprintf(script_sha + 2 * i, 3, "%02x", md[i]);
-	return (0);
+	return (redis_script_sha(script, script_sha));
 }
 
 static struct redis *

@@ -45,7 +45,6 @@
 #include <string.h>
 
 #include <json-c/json.h>
-#include <openssl/evp.h>
 
 #include "core/arena.h"
 #include "core/config.h"
@@ -114,9 +113,6 @@ parse(const char *what, const char *s, struct rl_class *c)
 int
 ratelimit_init(const struct config *cfg)
 {
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 mdlen = 0, i;
-
 	if (parse("auth", cfg->rate_auth, &classes[RATE_AUTH]) == -1 ||
 	    parse("read", cfg->rate_read, &classes[RATE_READ]) == -1 ||
 	    parse("write", cfg->rate_write, &classes[RATE_WRITE]) == -1 ||
@@ -124,14 +120,7 @@ ratelimit_init(const struct config *cfg)
 	    parse("api_key", cfg->rate_api_key, &api_key) == -1)
 		return (-1);
 	/* EVALSHA names a script by the SHA1 of its text, in lower hex */
-	if (EVP_Digest(script, strlen(script), md, &mdlen, EVP_sha1(),
-	    NULL) != 1 || mdlen != 20) {
-		log_err("%s: SHA1 failed", __func__);
-		return (-1);
-	}
-	for (i = 0; i < mdlen; i++)
-		snprintf(script_sha + 2 * i, 3, "%02x", md[i]);
-	return (0);
+	return (redis_script_sha(script, script_sha));
 }
 
 static long

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include <openssl/evp.h>
+
 #include "core/arena.h"
 #include "core/http.h"
 #include "core/log.h"
@@ -184,6 +186,51 @@ redis_argv(struct redis *r, struct arena *a, int argc, const char **argv,
 	return (finish(r, a, redisCommandArgv(r->c, argc, argv, lens)));
 }
 
+/* A pipeline broke: the context is dead.  -1. */
+static int
+pipeline_failed(struct redis *r)
+{
+	log_warn("redis: pipeline: %s", r->c->errstr);
+	metrics_dep_error(DEP_REDIS);
+	drop(r);
+	return (-1);
+}
+
+/* The n replies of the commands appended, into replies[i]; 0 or -1. */
+static int
+pipeline_replies(struct redis *r, struct arena *a, int n,
+    redisReply **replies)
+{
+	void	*p;
+	int	 i;
+
+	for (i = 0; i < n; i++) {
+		if (redisGetReply(r->c, &p) != REDIS_OK || p == NULL)
+			return (pipeline_failed(r));
+		replies[i] = p;
+		arena_cleanup(a, free_reply, p);
+	}
+	return (0);
+}
+
+/* The lower-hex SHA1 of script into sha (what EVALSHA names it by); 0/-1. */
+int
+redis_script_sha(const char *script, char sha[41])
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0, i;
+
+	sha[0] = '\0';
+	if (EVP_Digest(script, strlen(script), md, &mdlen, EVP_sha1(),
+	    NULL) != 1 || mdlen != 20) {
+		log_err("%s: SHA1 failed", __func__);
+		return (-1);
+	}
+	for (i = 0; i < mdlen; i++)
+		snprintf(sha + 2 * i, 3, "%02x", md[i]);
+	return (0);
+}
+
 /*
  * Send n commands (each without parameters beyond %s-free text) in one
  * round trip; replies[i] gets each reply.  -1 if Redis is down.
@@ -192,26 +239,14 @@ int
 redis_pipeline(struct redis *r, struct arena *a, int n,
     const char *const *cmds, redisReply **replies)
 {
-	void	*p;
 	int	 i;
 
 	if (ensure(r) == -1)
 		return (-1);
 	for (i = 0; i < n; i++)
 		if (redisAppendCommand(r->c, cmds[i]) != REDIS_OK)
-			goto fail;
-	for (i = 0; i < n; i++) {
-		if (redisGetReply(r->c, &p) != REDIS_OK || p == NULL)
-			goto fail;
-		replies[i] = p;
-		arena_cleanup(a, free_reply, p);
-	}
-	return (0);
-fail:
-	log_warn("redis: pipeline: %s", r->c->errstr);
-	metrics_dep_error(DEP_REDIS);
-	drop(r);
-	return (-1);
+			return (pipeline_failed(r));
+	return (pipeline_replies(r, a, n, replies));
 }
 
 /*
@@ -223,7 +258,6 @@ int
 redis_pipeline_argv(struct redis *r, struct arena *a, int n,
     const struct redis_argv *cmds, redisReply **replies)
 {
-	void	*p;
 	int	 i;
 
 	if (ensure(r) == -1)
@@ -231,19 +265,8 @@ redis_pipeline_argv(struct redis *r, struct arena *a, int n,
 	for (i = 0; i < n; i++)
 		if (redisAppendCommandArgv(r->c, cmds[i].argc, cmds[i].argv,
 		    NULL) != REDIS_OK)
-			goto fail;
-	for (i = 0; i < n; i++) {
-		if (redisGetReply(r->c, &p) != REDIS_OK || p == NULL)
-			goto fail;
-		replies[i] = p;
-		arena_cleanup(a, free_reply, p);
-	}
-	return (0);
-fail:
-	log_warn("redis: pipeline: %s", r->c->errstr);
-	metrics_dep_error(DEP_REDIS);
-	drop(r);
-	return (-1);
+			return (pipeline_failed(r));
+	return (pipeline_replies(r, a, n, replies));
 }
 
 /*
@@ -289,27 +312,15 @@ redis_eval(struct redis *r, struct arena *a, const char *sha,
     const char *script, int nkeys, const char **keys, int nargs,
     const char **args)
 {
-	const char	**argv;
-	char		 nk[16];
-	redisReply	*reply;
-	int		 argc, i;
+	struct redis_argv	 v;
+	redisReply		*reply;
 
-	argc = 3 + nkeys + nargs;
-	argv = arena_calloc(a, (size_t)argc, sizeof(*argv));
-	argv[0] = "EVALSHA";
-	argv[1] = sha;
-	snprintf(nk, sizeof(nk), "%d", nkeys);
-	argv[2] = nk;
-	for (i = 0; i < nkeys; i++)
-		argv[3 + i] = keys[i];
-	for (i = 0; i < nargs; i++)
-		argv[3 + nkeys + i] = args[i];
-	reply = redis_argv(r, a, argc, argv, NULL);
-	if (reply != NULL && reply->type == REDIS_REPLY_ERROR &&
-	    strncmp(reply->str, "NOSCRIPT", 8) == 0) {
-		argv[0] = "EVAL";
-		argv[1] = script;
-		reply = redis_argv(r, a, argc, argv, NULL);
+	v = redis_evalsha_argv(a, sha, nkeys, keys, nargs, args);
+	reply = redis_argv(r, a, v.argc, v.argv, NULL);
+	if (redis_noscript(reply)) {
+		v.argv[0] = "EVAL";
+		v.argv[1] = script;
+		reply = redis_argv(r, a, v.argc, v.argv, NULL);
 	}
 	return (reply);
 }

@@ -33,6 +33,7 @@ int		 redis_pipeline_argv(struct redis *, struct arena *, int,
 struct redis_argv redis_evalsha_argv(struct arena *, const char *, int,
 		    const char **, int, const char **);
 int		 redis_noscript(const redisReply *);
+int		 redis_script_sha(const char *, char [41]);
 redisReply	*redis_eval(struct redis *, struct arena *, const char *,
 		    const char *, int, const char **, int, const char **);
 int		 redis_ping(struct redis *);

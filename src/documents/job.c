@@ -44,6 +44,7 @@
 #include "core/config.h"
 #include "core/db.h"
 #include "core/log.h"
+#include "core/valid.h"
 #include "core/worker.h"
 #include "documents/extract.h"
 #include "documents/ocr.h"
@@ -121,35 +122,6 @@ document_ocr_register(void)
 	return (db_register(stmts, SQL_OCR__MAX));
 }
 
-static void
-put_json(void *p)
-{
-	json_object_put(p);
-}
-
-/* A JSON object parsed from s (exactly one object), freed with a; NULL. */
-static struct json_object *
-parse_object(struct arena *a, const char *s)
-{
-	struct json_tokener	*tok;
-	struct json_object	*o;
-	size_t			 len = strlen(s);
-
-	if (len > 1024 * 1024 || (tok = json_tokener_new()) == NULL)
-		return (NULL);
-	o = json_tokener_parse_ex(tok, s, (int)len);
-	if (o != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != len ||
-	    !json_object_is_type(o, json_type_object))) {
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	if (o != NULL)
-		arena_cleanup(a, put_json, o);
-	return (o);
-}
-
 /* A positive integer member of o, or -1. */
 static int64_t
 member_id(struct json_object *o, const char *key)
@@ -183,7 +155,7 @@ failed(struct worker *w, int64_t id, int64_t ver, const char *why)
 	jobs_error("%s", why);
 	if ((o = json_object_new_object()) == NULL)
 		return (-1);
-	arena_cleanup(w->a, put_json, o);
+	arena_cleanup(w->a, json_cleanup, o);
 	json_object_object_add(o, "error", json_object_new_string(why));
 	json_object_object_add(o, "version", json_object_new_int64(ver));
 	rc = db_exec(w->db, w->a, &stmts[SQL_OCR_FAILED], NULL, 3,
@@ -217,7 +189,7 @@ extracted_json(struct worker *w, const struct extract *ex,
 	n = extract_json(ex, NULL, 0);
 	js = arena_alloc(w->a, n + 1);
 	extract_json(ex, js, n + 1);
-	if ((o = parse_object(w->a, js)) == NULL)
+	if ((o = jobs_json_object(w->a, js)) == NULL)
 		return (NULL);
 	json_object_object_add(o, "text",
 	    json_object_new_string_len(text, (int)kept));
@@ -243,12 +215,12 @@ document_ocr_dead(struct worker *w, const char *payload, const char *why)
 	struct json_object	*o, *e;
 	int64_t			 id, ver;
 
-	if ((o = parse_object(w->a, payload)) == NULL ||
+	if ((o = jobs_json_object(w->a, payload)) == NULL ||
 	    (id = member_id(o, "document_id")) < 0 ||
 	    (ver = member_id(o, "version")) < 0 ||
 	    (e = json_object_new_object()) == NULL)
 		return;
-	arena_cleanup(w->a, put_json, e);
+	arena_cleanup(w->a, json_cleanup, e);
 	json_object_object_add(e, "error", json_object_new_string(
 	    arena_printf(w->a, "not processed: %s", why)));
 	json_object_object_add(e, "version", json_object_new_int64(ver));
@@ -272,7 +244,7 @@ document_ocr_job(struct worker *w, const char *payload)
 	enum db_rc		 rc;
 	int			 r;
 
-	if ((o = parse_object(w->a, payload)) == NULL) {
+	if ((o = jobs_json_object(w->a, payload)) == NULL) {
 		log_warn("document.ocr: payload is not a JSON object");
 		return (-2);
 	}

@@ -91,6 +91,12 @@ void	scan_free(void);
 
 /* ---------------------------------------------------------------- storage */
 
+/*
+ * The end of a mkstemp(3) / mkdtemp(3) template: six characters the call
+ * replaces with random ones.
+ */
+#define MKTEMP_SUFFIX	"XXXXXX"
+
 int	storage_init(const struct config *);
 /* A fresh random key "prefix/xx/<32 hex>.ext", in the arena. */
 const char *storage_new_key(struct arena *, const char *, const char *);

@@ -169,6 +169,24 @@ mkdirs(const char *path, size_t n, mode_t mode)
 	return (0);
 }
 
+/*
+ * A new file in dir[0..dirlen) (".tmp-" and mkostemp(3)'s six random
+ * characters), its path in out; the descriptor, or -1 with errno set.
+ */
+static int
+tmp_create(char *out, size_t outlen, const char *dir, size_t dirlen)
+{
+	int	 n;
+
+	n = snprintf(out, outlen, "%.*s/.tmp-%s", (int)dirlen, dir,
+	    MKTEMP_SUFFIX);
+	if (n < 0 || (size_t)n >= outlen) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	return (mkostemp(out, O_CLOEXEC));
+}
+
 static int
 local_init(const struct config *cfg)
 {
@@ -191,9 +209,8 @@ local_init(const struct config *cfg)
 		    cfg->media_dir);
 		return (-1);
 	}
-	snprintf(probe, sizeof(probe), "%.*s/.probe-XXXXXX",
-	    (int)dir_len(cfg->media_dir), cfg->media_dir);
-	if ((fd = mkostemp(probe, O_CLOEXEC)) == -1) {
+	if ((fd = tmp_create(probe, sizeof(probe), cfg->media_dir,
+	    dir_len(cfg->media_dir))) == -1) {
 		log_err("storage: media_dir %s is not writable: %s",
 		    cfg->media_dir, strerror(errno));
 		return (-1);
@@ -324,9 +341,9 @@ local_put(struct worker *w, const char *key, int src, const void *mem,
 		    strerror(errno));
 		return (-1);
 	}
-	tmp = arena_printf(w->a, "%.*s/.tmp-XXXXXX", (int)(slash - path),
-	    path);
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+	tmp = arena_alloc(w->a, (size_t)(slash - path) + 32);
+	if ((fd = tmp_create(tmp, (size_t)(slash - path) + 32, path,
+	    (size_t)(slash - path))) == -1) {
 		log_err("storage: cannot create a file for %s: %s", key,
 		    strerror(errno));
 		return (-1);

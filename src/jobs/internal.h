@@ -18,7 +18,6 @@ struct json_object;
 /* jobs.c -- the type table and the error of the running job */
 const struct job_type	*jobs_type_find(const struct config *,
 			    const char *);
-struct json_object	*jobs_json_object(struct arena *, const char *);
 const char		*jobs_error_get(void);
 void			 jobs_error_clear(void);
 

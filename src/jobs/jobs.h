@@ -17,6 +17,7 @@
 struct arena;
 struct buf;
 struct config;
+struct json_object;
 struct redis;
 struct worker;
 
@@ -42,6 +43,7 @@ struct job_type {
 
 /* jobs.c -- the queue, and why the running job failed (the dead letter's
  * and the log's reason; no secrets, addresses or bodies) */
+struct json_object *jobs_json_object(struct arena *, const char *);
 void		 jobs_error(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
 int		 jobs_register(void);

@@ -208,7 +208,7 @@ variants(struct worker *w, int64_t id, const void *buf, size_t len,
 	*why = NULL;
 	if ((tmp = getenv("TMPDIR")) == NULL || *tmp != '/')
 		tmp = "/tmp";
-	snprintf(dir, sizeof(dir), "%s/tc-photo.XXXXXX", tmp);
+	snprintf(dir, sizeof(dir), "%s/tc-photo.%s", tmp, MKTEMP_SUFFIX);
 	if (mkdtemp(dir) == NULL) {
 		log_err("%s: mkdtemp %s: %s", __func__, dir, strerror(errno));
 		return (-1);

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 #include <json-c/json.h>
+#include <openssl/evp.h>
 
 #include "core/ratelimit.c"
 #include "core/valid.h"
